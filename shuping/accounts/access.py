@@ -1,0 +1,116 @@
+"""The one access helper: every view and API endpoint asks here who may see or change what.
+
+Rules (domain.md "Roles"): organisers run campaigns and the roster; admins manage accounts;
+observers read everything, including the audit log; chairs, judges and tellers read the
+roster and campaigns that are under way; reporters and ledger owners see only their own unit.
+Objects a user may not see answer 404 (no leak of their existence); missing roles answer 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from shuping.accounts.models import Role, User
+from shuping.campaigns.models import Campaign, CampaignState
+from shuping.orgs.models import Person, Unit
+
+# Who may do what, by role.
+ORG_EDITORS = (Role.ORGANISER,)
+CAMPAIGN_EDITORS = (Role.ORGANISER,)
+USER_MANAGERS = (Role.ADMIN,)
+AUDIT_READERS = (Role.OBSERVER, Role.ADMIN, Role.ORGANISER)
+# Roles that read the whole roster (not tied to one unit).
+WIDE_READERS = (Role.ORGANISER, Role.ADMIN, Role.OBSERVER, Role.CHAIR, Role.JUDGE, Role.TELLER)
+# Roles that see campaigns still in draft.
+DRAFT_READERS = (Role.ORGANISER, Role.ADMIN, Role.OBSERVER)
+
+
+def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Login, then at least one of `roles`, else 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            check_roles(request.user, *roles)  # type: ignore[arg-type]
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def check_roles(user: User, *roles: str) -> None:
+    if not (user.is_authenticated and user.is_active and user.has_role(*roles)):
+        raise PermissionDenied("您没有执行此操作的权限")
+
+
+def is_wide_reader(user: User) -> bool:
+    return user.has_role(*WIDE_READERS)
+
+
+def visible_units(user: User) -> QuerySet[Unit]:
+    if is_wide_reader(user):
+        return Unit.objects.all()
+    if user.has_role(Role.REPORTER, Role.OWNER) and user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def visible_people(user: User) -> QuerySet[Person]:
+    if is_wide_reader(user):
+        return Person.objects.all()
+    return Person.objects.filter(unit__in=visible_units(user))
+
+
+def visible_campaigns(user: User) -> QuerySet[Campaign]:
+    qs = Campaign.objects.all()
+    if user.has_role(*DRAFT_READERS):
+        return qs
+    qs = qs.exclude(state=CampaignState.DRAFT)
+    if is_wide_reader(user):
+        return qs
+    if user.unit_id:
+        return qs.filter(participants__unit_id=user.unit_id).distinct()
+    return qs.none()
+
+
+def get_unit(user: User, pk: int, write: bool = False) -> Unit:
+    if write:
+        check_roles(user, *ORG_EDITORS)
+    try:
+        return visible_units(user).get(pk=pk)
+    except Unit.DoesNotExist:
+        raise Http404("单位不存在或无权查看") from None
+
+
+def get_person(user: User, pk: int, write: bool = False) -> Person:
+    if write:
+        check_roles(user, *ORG_EDITORS)
+    try:
+        return visible_people(user).select_related("unit").get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404("人员不存在或无权查看") from None
+
+
+def get_campaign(user: User, pk: int, write: bool = False) -> Campaign:
+    if write:
+        check_roles(user, *CAMPAIGN_EDITORS)
+    try:
+        return visible_campaigns(user).select_related("committee").get(pk=pk)
+    except Campaign.DoesNotExist:
+        raise Http404("考核方案不存在或无权查看") from None
+
+
+def participants_visible_in(user: User, campaign: Campaign) -> QuerySet[Any]:
+    qs = campaign.participants.select_related("unit", "secretary")
+    if is_wide_reader(user):
+        return qs
+    return qs.filter(unit_id=user.unit_id)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "shuping.campaigns"
+    verbose_name = "考核方案"

@@ -1,0 +1,63 @@
+"""Shared test fixtures: a small district and one named user per role.
+
+Named like healthchecks' alice/bob/charlie: `organiser`, `reporter` (unit 东城街道), `other_reporter`
+(unit 西城街道) …; `client_for(user)` logs a test client in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from shuping.accounts.models import Role, User, UserRole
+from shuping.orgs.models import Person, Unit
+
+PASSWORD = "Shuping-test-2026"
+
+
+def make_user(username: str, *roles: str, unit: Unit | None = None, display_name: str = "") -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, unit=unit, display_name=display_name)
+    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
+    return user
+
+
+@pytest.fixture
+def district(db) -> SimpleNamespace:
+    """区委 with two 街道党工委 and one 区直 body, each with a secretary."""
+    root = Unit.objects.create(code="Q", name="示例区委", type="党委", category="区县委")
+    east = Unit.objects.create(code="Q01", name="东城街道党工委", type="党工委", category="街道", parent=root, sort_order=1)
+    west = Unit.objects.create(code="Q02", name="西城街道党工委", type="党工委", category="街道", parent=root, sort_order=2)
+    edu = Unit.objects.create(code="Q11", name="区教育局党委", type="党委", category="机关", parent=root, sort_order=11)
+    for unit, name in ((root, "赵书记"), (east, "钱东明"), (west, "孙西华"), (edu, "李育才")):
+        unit.secretary = Person.objects.create(name=name, unit=unit, position="书记")
+        unit.save()
+    return SimpleNamespace(root=root, east=east, west=west, edu=edu)
+
+
+@pytest.fixture
+def users(district) -> SimpleNamespace:
+    return SimpleNamespace(
+        organiser=make_user("organiser", Role.ORGANISER, display_name="组织部小王"),
+        admin=make_user("admin", Role.ADMIN),
+        observer=make_user("observer", Role.OBSERVER),
+        chair=make_user("chair", Role.CHAIR),
+        judge=make_user("judge", Role.JUDGE),
+        teller=make_user("teller", Role.TELLER),
+        reporter=make_user("reporter", Role.REPORTER, unit=district.east),
+        owner=make_user("owner", Role.OWNER, unit=district.east),
+        other_reporter=make_user("other_reporter", Role.REPORTER, unit=district.west),
+        nobody=make_user("nobody"),
+    )
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make

@@ -1,0 +1,34 @@
+"""The navigation bar: which sections the signed-in user may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from shuping.accounts import access
+
+
+def nav(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.user
+    if not user.is_authenticated:
+        return {}
+    items = [(reverse("dashboard"), "工作台")]
+    if access.is_wide_reader(user):
+        items.append((reverse("orgs:tree"), "组织架构"))
+    elif user.unit_id:
+        items.append((reverse("orgs:unit", args=[user.unit_id]), "本单位"))
+    items.append((reverse("campaigns:list"), "考核方案"))
+    if user.has_role(*access.USER_MANAGERS):
+        items.append((reverse("accounts:users"), "用户与角色"))
+    if user.has_role(*access.AUDIT_READERS):
+        items.append((reverse("audit:log"), "审计日志"))
+    items.append((reverse("accounts:tokens"), "API 令牌"))
+    path = request.path
+    home = reverse("dashboard")
+    return {
+        "nav_items": [
+            (href, label, path == href or (href != home and path.startswith(href))) for href, label in items
+        ]
+    }

@@ -1,0 +1,5 @@
+"""JSON API for units and people."""
+
+from ninja import Router
+
+router = Router(tags=["组织架构"])

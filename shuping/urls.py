@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from shuping.accounts import views as account_views
+from shuping.api.api import api
+from shuping.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.dashboard, name="dashboard"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("accounts/", include("shuping.accounts.urls")),
+    path("orgs/", include("shuping.orgs.urls")),
+    path("campaigns/", include("shuping.campaigns.urls")),
+    path("audit/", include("shuping.audit.urls")),
+    path("api/", api.urls),
+]
