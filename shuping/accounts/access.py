@@ -113,4 +113,6 @@ def participants_visible_in(user: User, campaign: Campaign) -> QuerySet[Any]:
     qs = campaign.participants.select_related("unit", "secretary")
     if is_wide_reader(user):
         return qs
+    if user.unit_id is None:
+        return qs.none()
     return qs.filter(unit_id=user.unit_id)

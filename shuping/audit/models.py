@@ -42,6 +42,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
     def content(self) -> dict[str, Any]:
         """What the hash covers."""
         return {
@@ -54,14 +62,6 @@ class AuditEvent(models.Model):
             "summary": self.summary,
             "data": self.data,
         }
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("审计日志只能追加，不能删除")
 
 
 class AuditHead(models.Model):

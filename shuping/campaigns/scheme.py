@@ -6,6 +6,7 @@ A scheme is stored as JSON with every number as a string, so Decimals survive ex
 from __future__ import annotations
 
 import copy
+import itertools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -81,6 +82,11 @@ def _int(value: Any, where: str, errors: list[str], lo: int, hi: int) -> int | N
     return i
 
 
+def _all(values: list[Decimal | None]) -> list[Decimal] | None:
+    """The values when every one parsed, else None (the parse errors are already recorded)."""
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
 def parse_share(text: str) -> Decimal:
     """'1/3' or '0.3333' → Decimal share; raises ValueError."""
     text = str(text).strip()
@@ -101,7 +107,7 @@ def _names(rows: list[dict[str, Any]], key: str, what: str, errors: list[str]) -
         seen.add(name)
 
 
-def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule per block, read top to bottom
+def validate_scheme(s: dict[str, Any]) -> list[str]:
     """All the reasons this scheme is inconsistent, in Chinese; empty when it is valid."""
     errors: list[str] = []
     missing = [k for k in DEFAULT_SCHEME if k not in s]
@@ -111,11 +117,11 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule pe
     grades = s["ballot_grades"]
     if [str(g.get("label", "")).strip() for g in grades] != GRADE_LABELS:
         errors.append("测评等次应依次为：好、较好、一般、差")
-    points = [_dec(g.get("points"), f"测评等次“{g.get('label')}”的分值", errors) for g in grades]
-    if None not in points:
-        if any(p < 0 or p > HUNDRED for p in points):  # type: ignore[operator]
+    points = _all([_dec(g.get("points"), f"测评等次“{g.get('label')}”的分值", errors) for g in grades])
+    if points is not None:
+        if any(p < 0 or p > HUNDRED for p in points):
             errors.append("测评等次分值应在 0 到 100 之间")
-        if any(a <= b for a, b in zip(points, points[1:], strict=False)):  # type: ignore[operator]
+        if any(a <= b for a, b in itertools.pairwise(points)):
             errors.append("测评等次分值应从“好”到“差”依次递减")
 
     _names([{"name": n} for n in s["ballot_items"]], "name", "测评分项", errors)
@@ -124,11 +130,11 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule pe
     if not groups:
         errors.append("至少需要一个测评人员类别")
     _names(groups, "name", "测评人员类别", errors)
-    weights = [_dec(g.get("weight"), f"测评人员类别“{g.get('name')}”的权重", errors) for g in groups]
-    if groups and None not in weights:
-        if any(w <= 0 for w in weights):  # type: ignore[operator]
+    weights = _all([_dec(g.get("weight"), f"测评人员类别“{g.get('name')}”的权重", errors) for g in groups])
+    if groups and weights is not None:
+        if any(w <= 0 for w in weights):
             errors.append("测评人员类别的权重应大于 0")
-        total = sum(weights, Decimal(0))  # type: ignore[arg-type]
+        total = sum(weights, Decimal(0))
         if total != HUNDRED:
             errors.append(f"测评人员类别权重合计应为 100%，当前为 {total}%")
     _int(s["min_group_size_shown"], "类别明细最少显示票数", errors, 1, 1000)
@@ -137,11 +143,11 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule pe
     if not indicators:
         errors.append("至少需要一个评分指标")
     _names(indicators, "name", "评分指标", errors)
-    maxes = [_dec(i.get("max_points"), f"评分指标“{i.get('name')}”的满分", errors) for i in indicators]
-    if indicators and None not in maxes:
-        if any(m <= 0 for m in maxes):  # type: ignore[operator]
+    maxes = _all([_dec(i.get("max_points"), f"评分指标“{i.get('name')}”的满分", errors) for i in indicators])
+    if indicators and maxes is not None:
+        if any(m <= 0 for m in maxes):
             errors.append("评分指标的满分应大于 0")
-        total = sum(maxes, Decimal(0))  # type: ignore[arg-type]
+        total = sum(maxes, Decimal(0))
         if total != HUNDRED:
             errors.append(f"评分指标满分合计应为 100 分，当前为 {total} 分")
 
@@ -154,11 +160,11 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule pe
     if set(cw) != set(COMPONENTS):
         errors.append("综合得分的组成应为：" + "、".join(COMPONENTS.values()))
     else:
-        cws = {c: _dec(cw[c], f"“{COMPONENTS[c]}”的权重", errors) for c in COMPONENTS}
-        if None not in cws.values():
-            if any(w < 0 for w in cws.values()):  # type: ignore[operator]
+        cws = _all([_dec(cw[c], f"“{label}”的权重", errors) for c, label in COMPONENTS.items()])
+        if cws is not None:
+            if any(w < 0 for w in cws):
                 errors.append("综合得分各组成部分的权重不能为负")
-            total = sum(cws.values(), Decimal(0))  # type: ignore[arg-type]
+            total = sum(cws, Decimal(0))
             if total != HUNDRED:
                 errors.append(f"综合得分各组成部分权重合计应为 100%，当前为 {total}%")
 
@@ -169,9 +175,8 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:  # noqa: C901 - one rule pe
         good = _dec(th["好"], "“好”的分数线", errors)
         fair = _dec(th["较好"], "“较好”的分数线", errors)
         ok = _dec(th["一般"], "“一般”的分数线", errors)
-        if good is not None and fair is not None and ok is not None:
-            if not (0 <= ok < fair < good <= HUNDRED):
-                errors.append(f"等次分数线应满足 0 ≤ 一般 < 较好 < 好 ≤ 100，当前为 好 {good}、较好 {fair}、一般 {ok}")
+        if good is not None and fair is not None and ok is not None and not (0 <= ok < fair < good <= HUNDRED):
+            errors.append(f"等次分数线应满足 0 ≤ 一般 < 较好 < 好 ≤ 100，当前为 好 {good}、较好 {fair}、一般 {ok}")
 
     quota = _dec(s["quota_good_percent"], "“好”等次比例上限", errors)
     if quota is not None and not 0 <= quota <= HUNDRED:
