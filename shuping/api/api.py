@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
 from shuping.accounts.models import ApiToken, hash_token
@@ -56,6 +56,25 @@ def _add_routers() -> None:
 
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
+
+
+
+class MeOut(Schema):
+    username: str = Field(description="用户名")
+    display_name: str = Field(description="姓名")
+    roles: list[str] = Field(description="角色代码：organiser, chair, judge, reporter, owner, teller, observer, admin")
+    unit_code: str | None = Field(description="所属单位代码（述职人、整改责任人）")
+
+
+@api.get("/me", response=MeOut, tags=["账号"], summary="当前令牌对应的用户")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.user
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": sorted(user.role_set),
+        "unit_code": user.unit.code if user.unit_id else None,
+    }
 
 
 _add_routers()
