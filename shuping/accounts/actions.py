@@ -48,6 +48,8 @@ def attempt_login(request: HttpRequest | None, username: str, password: str) -> 
             record("system", "auth.locked", None, f"用户名“{username}”连续登录失败 {throttle.failures} 次，已锁定",
                    {"username": username})
         throttle.save()
+    if throttle.locked_until:
+        raise LoginLocked(throttle.locked_until)  # say so at once, not only on the next try
     return None
 
 
