@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from shuping.accounts.models import Role, User
-from shuping.campaigns.models import Campaign, CampaignState
+from shuping.campaigns.models import Campaign, CampaignState, Participant
 from shuping.orgs.models import Person, Unit
 
 # Who may do what, by role.
@@ -78,7 +78,8 @@ def visible_campaigns(user: User) -> QuerySet[Campaign]:
     if is_wide_reader(user):
         return qs
     if user.unit_id:
-        return qs.filter(participants__unit_id=user.unit_id).distinct()
+        # A subquery, not a join: callers annotate counts over all participants.
+        return qs.filter(pk__in=Participant.objects.filter(unit_id=user.unit_id).values("campaign_id"))
     return qs.none()
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from shuping.accounts import access
-from shuping.campaigns.models import CampaignState
+from shuping.campaigns.models import CampaignState, ParticipantMode
 from shuping.orgs.models import Unit
 
 
@@ -21,14 +21,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     campaigns = (
         access.visible_campaigns(user)
         .select_related("committee")
-        .annotate(n_participants=Count("participants"))
+        .annotate(
+            n_participants=Count("participants"),
+            n_onsite=Count("participants", filter=Q(participants__mode=ParticipantMode.ONSITE)),
+            n_written=Count("participants", filter=Q(participants__mode=ParticipantMode.WRITTEN)),
+        )
         .order_by("-year", "committee__code")
     )
     state_counts = {s.value: 0 for s in CampaignState}
     for c in campaigns:
         state_counts[c.state] += 1
+    current = next((c for c in campaigns if c.state != CampaignState.ARCHIVED), None)
     context = {
         "campaigns": campaigns,
+        "current": current,
         "state_counts": [(CampaignState(s).label, s, n) for s, n in state_counts.items()],
         "unit_count": Unit.objects.count() if access.is_wide_reader(user) else None,
         "own_unit": user.unit if user.unit_id else None,
