@@ -130,6 +130,12 @@ else:
         }
     }
 
+if os.environ.get("SHUPING_REPLICA_DATABASE_URL"):
+    # A streaming replica of the primary; used only inside shuping.core.dbrouter.use_replica().
+    DATABASES["replica"] = database_from_url(os.environ["SHUPING_REPLICA_DATABASE_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shuping.core.dbrouter.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
