@@ -96,8 +96,8 @@ def _help_rows() -> list[list[str]]:
 def template_bytes() -> bytes:
     """Headers, one example row per sheet, the 说明 sheet and dropdowns."""
     return _workbook(
-        [["Q01", "示例街道党工委", "示例街道", "党工委", "街道", "", "张三", "书记", "13800000000", 1]],
-        [["李四", "Q01", "副书记", "女", "13900000000"]],
+        [["EX01", "示例街道党工委", "示例街道", "党工委", "街道", "", "张三", "书记", "13800000000", 1]],
+        [["李四", "EX01", "副书记", "女", "13900000000"]],
     )
 
 
@@ -141,6 +141,10 @@ class ImportResult:
     people_unchanged: int = 0
     absent_count: int = 0
     absent: list[tuple[str, str]] = field(default_factory=list)  # (code, name), the first ABSENT_LISTED
+
+    @property
+    def absent_more(self) -> int:
+        return self.absent_count - len(self.absent)
 
     def summary(self) -> str:
         text = (f"单位：新增 {self.units_created}、更新 {self.units_updated}、未变 {self.units_unchanged}；"
