@@ -138,6 +138,27 @@ def filtered(form: FilterForm) -> QuerySet[AuditEvent]:
     return qs
 
 
+def _object_names(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """Current names of the objects on this page (one query per known type; gone objects show their id only)."""
+    from shuping.campaigns.models import Campaign
+    from shuping.orgs.models import Person, Unit
+
+    by_type: dict[str, set[int]] = {}
+    for ev in events:
+        if ev.object_id.isdigit():
+            by_type.setdefault(ev.object_type, set()).add(int(ev.object_id))
+    names: dict[tuple[str, str], str] = {}
+    sources: dict[str, tuple[Any, str]] = {
+        "orgs.unit": (Unit, "name"), "orgs.person": (Person, "name"), "accounts.user": (User, "username"),
+        "campaigns.campaign": (Campaign, "title"),
+    }
+    for label, (model, field) in sources.items():
+        if by_type.get(label):
+            for pk, name in model.objects.filter(pk__in=by_type[label]).values_list("pk", field):
+                names[(label, str(pk))] = name
+    return names
+
+
 def _object_link(ev: AuditEvent) -> str:
     name = OBJECT_URLS.get(ev.object_type)
     if not name or not ev.object_id.isdigit():
@@ -156,6 +177,7 @@ def log(request: HttpRequest) -> HttpResponse:
     names = dict(
         User.objects.filter(username__in={e.actor for e in events}).values_list("username", "display_name")
     )
+    object_names = _object_names(events)
     rows = [
         {
             "ev": ev,
@@ -163,6 +185,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "actor_name": names.get(ev.actor, ""),
             "object_label": OBJECT_LABELS.get(ev.object_type, ev.object_type),
             "object_url": _object_link(ev),
+            "object_name": object_names.get((ev.object_type, ev.object_id), ""),
             "data_json": json.dumps(ev.data, ensure_ascii=False, indent=2, sort_keys=True) if ev.data else "",
         }
         for ev in events

@@ -129,3 +129,11 @@ def test_export_gives_the_filtered_log_as_csv(users, client_for, events):
     assert rows[1][4] == "修改单位"
     assert rows[1][7] == "修改单位“东城街道党工委”"
     assert rows[1][9] == events[2].hash
+
+
+def test_it_names_the_objects_and_pins_its_query_count(users, client_for, events, district, django_assert_max_num_queries):
+    c = client_for(users.observer)
+    with django_assert_max_num_queries(12):
+        html = c.get(LOG).content.decode()
+    assert '<div class="small">东城街道党工委</div>' in html  # unit named, not only "#id"
+    assert f'href="/orgs/units/{district.east.pk}/"' in html
