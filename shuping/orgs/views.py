@@ -74,7 +74,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": u,
         "ancestors": u.ancestors(),
         "children": kids[:200],
-        "n_children": kids.count(),
+        "n_children": u.children.count(),
         "people": u.people.all().order_by("id"),
         "wide": access.is_wide_reader(user),
         "can_edit": user.has_role(*ORG_EDITORS),
