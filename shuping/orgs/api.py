@@ -3,8 +3,7 @@
 Organisers write; wide readers (observer, chair, judge, teller, admin) read everything; reporters and
 ledger owners see only their own unit and its people.
 """
-
-from __future__ import annotations
+# No `from __future__ import annotations`: django-ninja reads the annotations at run time.
 
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from shuping.accounts import access
 from shuping.orgs import actions
@@ -149,13 +149,13 @@ def get_unit(request: HttpRequest, unit_id: int) -> Unit:
 
 
 @router.post("/units", response={201: UnitOut}, summary="新建单位（组织部）")
-def create_unit(request: HttpRequest, data: UnitIn) -> tuple[int, Unit]:
+def create_unit(request: HttpRequest, data: UnitIn) -> Status[Unit]:
     actor = _actor(request)
     access.check_roles(actor, *access.ORG_EDITORS)
     fields = data.dict()
     fields["parent"] = _parent(actor, fields.pop("parent_code"))
     unit = actions.create_unit(actor, **fields)
-    return 201, _unit_out(unit.pk)
+    return Status(201, _unit_out(unit.pk))
 
 
 @router.api_operation(["PATCH", "PUT"], "/units/{unit_id}", response=UnitOut,
@@ -196,12 +196,12 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 
 
 @router.post("/people", response={201: PersonOut}, summary="新增人员（组织部）")
-def create_person(request: HttpRequest, data: PersonIn) -> tuple[int, Person]:
+def create_person(request: HttpRequest, data: PersonIn) -> Status[Person]:
     actor = _actor(request)
     fields = data.dict()
     unit = access.get_unit(actor, fields.pop("unit_id"), write=True)
     person = actions.create_person(actor, unit, **fields)
-    return 201, access.get_person(actor, person.pk)
+    return Status(201, access.get_person(actor, person.pk))
 
 
 @router.api_operation(["PATCH", "PUT"], "/people/{person_id}", response=PersonOut,
