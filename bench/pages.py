@@ -139,11 +139,11 @@ def pages_to_measure(campaign_pk: int, unit_pk: int, root_pk: int, query: str) -
     if children:
         pages.append(("下级单位片段", children))
     pages.append(("单位详情", reverse("orgs:unit", args=[unit_pk])))
-    participants = first(("campaigns:participants", [campaign_pk]), ("campaigns:participant_list", [campaign_pk]),
-                         ("campaigns:detail", [campaign_pk]))
+    pages.append(("考核方案列表", reverse("campaigns:list")))
+    pages.append(("考核方案详情", reverse("campaigns:detail", args=[campaign_pk])))
+    participants = first(("campaigns:participants", [campaign_pk]), ("campaigns:participant_list", [campaign_pk]))
     if participants:
         pages.append(("述职对象（200）", participants))
-    pages.append(("考核方案列表", reverse("campaigns:list")))
     return pages
 
 
