@@ -265,4 +265,6 @@ def validate_roster(
             if secretaries.get(p.unit_code) == p.name:
                 problems.append(Problem(PERSON_SHEET, p.row, "姓名",
                                         f"“{p.name}”已是单位“{p.unit_code}”的书记，书记只在“单位”表填写"))
-    return problems
+    # In reading order: file, then sheet 单位 row by row, then sheet 人员 (stable: columns keep their order).
+    sheet_order = {"": 0, UNIT_SHEET: 1, PERSON_SHEET: 2}
+    return sorted(problems, key=lambda p: (sheet_order.get(p.sheet, 3), p.row or 0))
