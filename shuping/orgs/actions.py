@@ -87,7 +87,7 @@ def update_unit(actor: User, unit: Unit, **fields: Any) -> Unit:
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
         raise ValueError(f"unknown unit fields: {sorted(unknown)}")
-    unit = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     before = _unit_snapshot(unit)
     for name, value in _clean_text(fields).items():
         setattr(unit, name, value)
@@ -121,7 +121,7 @@ def deactivate_unit(actor: User, unit: Unit) -> Unit:
 @transaction.atomic
 def reactivate_unit(actor: User, unit: Unit) -> Unit:
     check_roles(actor, *ORG_EDITORS)
-    unit = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
     if unit.active:
         raise ValidationError(f"单位“{unit.name}”已是在用状态")
     if unit.parent is not None and not unit.parent.active:
@@ -160,7 +160,7 @@ def update_person(actor: User, person: Person, **fields: Any) -> Person:
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"unknown person fields: {sorted(unknown)}")
-    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
     before = _person_snapshot(person)
     for name, value in _clean_text(fields).items():
         setattr(person, name, value)
@@ -178,7 +178,7 @@ def update_person(actor: User, person: Person, **fields: Any) -> Person:
 @transaction.atomic
 def delete_person(actor: User, person: Person) -> None:
     check_roles(actor, *ORG_EDITORS)
-    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
     secretary_of = list(Unit.objects.filter(secretary=person).values_list("name", flat=True))
     if secretary_of:
         raise ValidationError(f"“{person.name}”是{'、'.join(secretary_of)}的书记，请先更换书记再删除")
@@ -197,7 +197,7 @@ def delete_person(actor: User, person: Person) -> None:
 def set_secretary(actor: User, unit: Unit, person: Person | None) -> Unit:
     """Make `person` (who must belong to the unit) its secretary; None clears it."""
     check_roles(actor, *ORG_EDITORS)
-    unit = Unit.objects.select_for_update().select_related("secretary").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("secretary").get(pk=unit.pk)
     if person is not None and person.unit_id != unit.pk:
         raise ValidationError(f"“{person.name}”不是“{unit.name}”的人员，书记须从本单位人员中选择")
     before = unit.secretary.name if unit.secretary else None
