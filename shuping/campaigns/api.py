@@ -12,7 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema
+from ninja.responses import Status
 
 from shuping.accounts import access
 from shuping.accounts.access import CAMPAIGN_EDITORS, WIDE_READERS, check_roles
@@ -195,7 +196,7 @@ def create_campaign(request: HttpRequest, data: CampaignIn) -> Any:
         raise ValidationError(f"单位 ID {data.committee_id} 不存在")
     c = actions.create_campaign(actor, year=data.year, title=data.title, committee=committee,
                                 meeting_date=data.meeting_date, report_deadline=data.report_deadline)
-    return 201, _out(c.pk)
+    return Status(201, _out(c.pk))
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut, summary="考核方案详情（含考核规则）")
@@ -217,7 +218,7 @@ def update_campaign(request: HttpRequest, campaign_id: int, data: CampaignPatch)
 
 @router.put("/campaigns/{campaign_id}/scheme", response=CampaignOut,
             summary="修改考核规则（仅草拟状态；不合规时 422 并列出全部原因）")
-def update_scheme(request: HttpRequest, campaign_id: int, scheme: dict[str, Any]) -> Any:
+def update_scheme(request: HttpRequest, campaign_id: int, scheme: Body[dict[str, Any]]) -> Any:
     c = _campaign(request, campaign_id, write=True)
     actions.update_scheme(_actor(request), c, scheme)
     return _out(c.pk)
@@ -235,7 +236,7 @@ def transition(request: HttpRequest, campaign_id: int, data: TransitionIn) -> An
 def copy_campaign(request: HttpRequest, campaign_id: int, data: CopyIn) -> Any:
     c = _campaign(request, campaign_id, write=True)
     new = actions.copy_campaign(_actor(request), c, title=data.title)
-    return 201, _out(new.pk)
+    return Status(201, _out(new.pk))
 
 
 @router.get("/campaigns/{campaign_id}/participants", response=list[ParticipantOut],
@@ -261,7 +262,7 @@ def add_participant(request: HttpRequest, campaign_id: int, data: ParticipantIn)
         raise ValidationError(f"单位 {data.unit_id or data.unit_code} 不存在")
     p = actions.add_participant(actor, c, unit, secretary=_person(actor, data.secretary_id), mode=data.mode,
                                 speaking_order=data.speaking_order, draw_group=data.draw_group)
-    return 201, _participant(c, p.pk)
+    return Status(201, _participant(c, p.pk))
 
 
 @router.patch("/campaigns/{campaign_id}/participants/{participant_id}", response=ParticipantOut,
@@ -280,7 +281,7 @@ def update_participant(request: HttpRequest, campaign_id: int, participant_id: i
 def remove_participant(request: HttpRequest, campaign_id: int, participant_id: int) -> Any:
     c = _campaign(request, campaign_id, write=True)
     actions.remove_participant(_actor(request), _participant(c, participant_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/campaigns/{campaign_id}/speaking-order", response=list[ParticipantOut], summary="重排现场述职顺序")
@@ -302,6 +303,6 @@ def list_lots(request: HttpRequest, campaign_id: int) -> Any:
              summary="抽签：从分组中抽取若干个现场述职，其余改为书面述职")
 def draw_lots(request: HttpRequest, campaign_id: int, data: DrawIn) -> Any:
     c = _campaign(request, campaign_id, write=True)
-    return 201, actions.draw_lots(_actor(request), c, data.group, data.count)
+    return Status(201, actions.draw_lots(_actor(request), c, data.group, data.count))
 
 
