@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import math
+import os
 import re
 import socket
 import statistics
@@ -177,8 +178,7 @@ def start_server(bench_env: dict[str, str], port: int, log_path: Path) -> subpro
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
+    """This process's environment without SHUPING_* settings (the server gets the bench's own)."""
     return {k: v for k, v in os.environ.items() if not k.startswith("SHUPING_")}
 
 
