@@ -41,8 +41,10 @@ def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     ctx: dict[str, Any] = {"q": q}
     if q:
-        found = _nodes(Unit.objects.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(short_name__icontains=q)))
-        ctx["page"] = Paginator(found.select_related("parent"), SEARCH_PAGE).get_page(request.GET.get("page"))
+        matches = Unit.objects.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(short_name__icontains=q))
+        paginator = Paginator(_nodes(matches).select_related("parent"), SEARCH_PAGE)
+        paginator.count = matches.count()  # type: ignore[misc]  # plain COUNT, not over the GROUP BY
+        ctx["page"] = paginator.get_page(request.GET.get("page"))
     else:
         roots = list(_nodes(Unit.objects.filter(parent=None)))
         kids: dict[int, list[Unit]] = {}
