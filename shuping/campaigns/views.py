@@ -220,6 +220,7 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
         "onsite": [p for p in rows if p.mode == ParticipantMode.ONSITE],
         "written": [p for p in rows if p.mode == ParticipantMode.WRITTEN],
         "open": c.state in actions.PARTICIPANTS_OPEN and ctx["can_edit"],
+        "own_only": not access.is_wide_reader(user),
     })
     return render(request, "campaigns/participants.html", ctx)
 
@@ -230,8 +231,12 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
     c = access.get_campaign(user, pk, write=True)
     category = request.GET.get("category", "")
     q = request.GET.get("q", "").strip()
+    # Secretaries one level down report to the committee; other units only when asked for.
+    everywhere = request.GET.get("scope") == "all"
     candidates = (Unit.objects.filter(active=True).exclude(pk=c.committee_id)
                   .exclude(participations__campaign=c).select_related("secretary").order_by("sort_order", "code"))
+    if not everywhere:
+        candidates = candidates.filter(parent_id=c.committee_id)
     shown = candidates
     if category in UnitCategory.values:
         shown = shown.filter(category=category)
@@ -253,7 +258,7 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("campaigns:participants", c.pk)
     ctx = _tabs(c, "participants", user)
     ctx.update({"form": form, "shown": shown[:500], "shown_count": shown.count(), "category": category, "q": q,
-                "categories": UnitCategory.choices})
+                "categories": UnitCategory.choices, "everywhere": everywhere})
     return render(request, "campaigns/participants_add.html", ctx)
 
 

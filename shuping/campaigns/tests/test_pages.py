@@ -354,3 +354,16 @@ def test_page_actions_are_audited(users, client_for, campaign):
     client_for(users.organiser).post(url("transition", campaign), {"to": "published"})
     ev = AuditEvent.objects.filter(action="campaign.transition").get()
     assert ev.actor == "organiser" and ev.data["from"] == "draft" and ev.data["to"] == "published"
+
+
+def test_adding_offers_direct_subordinates_unless_asked(users, client_for, campaign, streets):
+    community = Unit.objects.create(code="Q0301", name="第3街道某社区党委", type="党委", category="街道",
+                                    parent=streets[0])
+    community.secretary = Person.objects.create(name="社区书记", unit=community)
+    community.save()
+    c = client_for(users.organiser)
+    assert "第3街道某社区党委" not in c.get(url("participants_add", campaign)).content.decode()
+    assert "第3街道某社区党委" in c.get(url("participants_add", campaign), {"scope": "all"}).content.decode()
+    c.post(url("participants_add", campaign), {"category": "街道", "mode": "onsite"})
+    assert not campaign.participants.filter(unit=community).exists()
+    assert campaign.participants.filter(unit__category="街道").count() == 7

@@ -27,5 +27,6 @@ document.addEventListener("DOMContentLoaded", () => {
       tr.querySelector("td").textContent = String(i + 1);
     });
     form.hidden = false;
+    body.closest("table").classList.add("dirty");  // the ↑↓ buttons would act on the saved order
   });
 });
