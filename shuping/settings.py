@@ -56,6 +56,8 @@ def database_from_url(url: str) -> dict:
         "CONN_MAX_AGE": envint("SHUPING_CONN_MAX_AGE", "60"),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": dict(parse_qsl(u.query)),
+        # Behind pgbouncer in transaction mode, server-side cursors (iterator()) cannot be used.
+        "DISABLE_SERVER_SIDE_CURSORS": envbool("SHUPING_PGBOUNCER", "0"),
         "TEST": {"NAME": os.environ.get("SHUPING_TEST_DB_NAME", "test_shuping")},
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import itertools
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 COMPONENTS = {
@@ -87,13 +88,13 @@ def _all(values: list[Decimal | None]) -> list[Decimal] | None:
     return None if any(v is None for v in values) else [v for v in values if v is not None]
 
 
-def parse_share(text: str) -> Decimal:
-    """'1/3' or '0.3333' → Decimal share; raises ValueError."""
+def parse_share(text: str) -> Fraction:
+    """'1/3' or '0.33' → an exact Fraction (1/3 stays 1/3, so "差 > 1/3" is decided exactly)."""
     text = str(text).strip()
     if "/" in text:
         num, den = text.split("/", 1)
-        return Decimal(num.strip()) / Decimal(den.strip())
-    return Decimal(text)
+        return Fraction(Decimal(num.strip())) / Fraction(Decimal(den.strip()))
+    return Fraction(Decimal(text))
 
 
 def _names(rows: list[dict[str, Any]], key: str, what: str, errors: list[str]) -> None:
@@ -186,7 +187,7 @@ def validate_scheme(s: dict[str, Any]) -> list[str]:
         errors.append("一票否决开关应为是或否")
     try:
         share = parse_share(s["veto_bad_share"])
-        if not Decimal(0) < share < Decimal(1):
+        if not 0 < share < 1:
             errors.append(f"一票否决的“差”票比例应在 0 和 1 之间，当前为 {s['veto_bad_share']}")
     except (InvalidOperation, ValueError, ZeroDivisionError):
         errors.append(f"一票否决的“差”票比例“{s['veto_bad_share']}”无法识别，请写成 1/3 或 0.33")

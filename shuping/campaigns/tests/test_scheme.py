@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from shuping.campaigns.scheme import default_scheme, parse_share, validate_scheme
@@ -128,8 +128,11 @@ def test_it_rejects_an_unreadable_veto_share():
 
 
 def test_veto_share_reads_fractions_and_decimals():
-    assert parse_share("1/3") == Decimal(1) / Decimal(3)
-    assert parse_share(" 0.5 ") == Decimal("0.5")
+    assert parse_share("1/3") == Fraction(1, 3)
+    assert parse_share(" 0.5 ") == Fraction(1, 2)
+    # Exact: 4 差 out of 12 valid is not above one third; 5 of 12 is.
+    assert not Fraction(4, 12) > parse_share("1/3")
+    assert Fraction(5, 12) > parse_share("1/3")
 
 
 def test_it_rejects_duplicate_tie_breaks():
