@@ -18,9 +18,8 @@ from django.db.models import ProtectedError
 
 from shuping.accounts.models import Role, User, UserRole
 from shuping.audit.log import record
-from shuping.campaigns import lots
-from shuping.campaigns.models import Campaign, CampaignState, LotDraw, Participant, ParticipantMode
-from shuping.campaigns.scheme import default_scheme
+from shuping.campaigns import actions as campaign_actions
+from shuping.campaigns.models import Campaign, CampaignState, ParticipantMode
 from shuping.orgs.models import Person, Unit
 
 ROOT_CODE = "QC"
@@ -179,30 +178,30 @@ def load(reset: bool = False) -> DemoResult:
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
         users[username] = user
 
-    scheme = default_scheme()
+    # The campaigns are built through the same actions the organiser uses, so their history is real.
     root = units[ROOT_CODE]
-    last_year = Campaign.objects.create(
-        year=2022, title="2022年度党（工）委书记抓基层党建工作述职评议考核", committee=root,
-        state=CampaignState.ARCHIVED, scheme=scheme, meeting_date=date(2023, 1, 12), report_deadline=date(2023, 1, 2),
+    organiser = users.get("organiser") or User.objects.get(username="organiser")
+    streets = [units[c] for c in ONSITE_CODES]
+    bodies = [units[c] for c in WRITTEN_CODES]
+    last_year = campaign_actions.create_campaign(
+        organiser, year=2022, title="2022年度党（工）委书记抓基层党建工作述职评议考核", committee=root,
+        meeting_date=date(2023, 1, 12),
     )
+    campaign_actions.add_participants(organiser, last_year, streets, mode=ParticipantMode.ONSITE, draw_group=ONSITE_GROUP)
+    campaign_actions.add_participants(organiser, last_year, bodies, mode=ParticipantMode.WRITTEN)
+    for state in (CampaignState.PUBLISHED, CampaignState.MEETING, CampaignState.TALLYING, CampaignState.REVIEW,
+                  CampaignState.ANNOUNCED, CampaignState.ARCHIVED):
+        campaign_actions.transition(organiser, last_year, state)
+    this_year = campaign_actions.copy_campaign(organiser, last_year)
     meeting = date(2024, 1, 18)
-    this_year = Campaign.objects.create(
-        year=2023, title="2023年度党（工）委书记抓基层党建工作述职评议考核", committee=root,
-        state=CampaignState.PUBLISHED, scheme=scheme, meeting_date=meeting,
-        report_deadline=meeting - timedelta(days=scheme["report_days_before_meeting"]), copied_from=last_year,
+    campaign_actions.update_campaign(
+        organiser, this_year, title=this_year.title, meeting_date=meeting,
+        report_deadline=meeting - timedelta(days=this_year.scheme["report_days_before_meeting"]),
     )
-    # 2022: streets in their usual order; 2023: the order drawn by lot (replayable from the seed).
-    drawn = lots.draw(ONSITE_CODES, len(ONSITE_CODES), LOT_SEED)
-    LotDraw.objects.create(campaign=this_year, group=ONSITE_GROUP, seed=LOT_SEED, candidates=sorted(ONSITE_CODES),
-                           count=len(drawn), drawn=drawn, drawn_by=users.get("organiser"))
-    for campaign, order in ((last_year, ONSITE_CODES), (this_year, drawn)):
-        Participant.objects.bulk_create(
-            [Participant(campaign=campaign, unit=units[c], secretary=units[c].secretary, mode=ParticipantMode.ONSITE,
-                         speaking_order=i, draw_group=ONSITE_GROUP if campaign is this_year else "")
-             for i, c in enumerate(order, start=1)]
-            + [Participant(campaign=campaign, unit=units[c], secretary=units[c].secretary,
-                           mode=ParticipantMode.WRITTEN) for c in WRITTEN_CODES]
-        )
+    # 2023: the streets' speaking order drawn by lot (replayable from the fixed seed).
+    lot = campaign_actions.draw_lots(organiser, this_year, ONSITE_GROUP, len(ONSITE_CODES), seed=LOT_SEED)
+    drawn = list(lot.drawn)
+    campaign_actions.transition(organiser, this_year, CampaignState.PUBLISHED)
 
     # The reporter is the secretary of the first unit to speak; the owner is a colleague there.
     first = units[drawn[0]]
