@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shuping.accounts",
     "shuping.orgs",
     "shuping.campaigns",
+    "shuping.ballots",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("orgs/", include("shuping.orgs.urls")),
     path("campaigns/", include("shuping.campaigns.urls")),
     path("audit/", include("shuping.audit.urls")),
+    path("ballots/", include("shuping.ballots.urls")),
+    path("v/", include("shuping.ballots.urls_vote")),
     path("api/", api.urls),
 ]

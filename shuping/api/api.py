@@ -51,11 +51,13 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 def _add_routers() -> None:
+    from shuping.ballots.api import router as ballots_router
     from shuping.campaigns.api import router as campaigns_router
     from shuping.orgs.api import router as orgs_router
 
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
+    api.add_router("/", ballots_router)
 
 
 
