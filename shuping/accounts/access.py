@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from shuping.accounts.models import Role, User
+from shuping.ballots.models import BallotBox
 from shuping.campaigns.models import Campaign, CampaignState, Participant
 from shuping.orgs.models import Person, Unit
 
@@ -117,3 +118,13 @@ def participants_visible_in(user: User, campaign: Campaign) -> QuerySet[Any]:
     if user.unit_id is None:
         return qs.none()
     return qs.filter(unit_id=user.unit_id)
+
+
+def get_ballot_box(user: User, pk: int, write: bool = False) -> BallotBox:
+    """A campaign's ballot box, if the user may see the campaign; `write` needs an organiser."""
+    if write:
+        check_roles(user, *CAMPAIGN_EDITORS)
+    try:
+        return BallotBox.objects.select_related("campaign").get(pk=pk, campaign__in=visible_campaigns(user))
+    except BallotBox.DoesNotExist:
+        raise Http404("票箱不存在或无权查看") from None

@@ -13,7 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from shuping.ballots import codes
-from shuping.ballots.models import Ballot, BallotBox, BallotComment, BallotToken, BoxState, TokenStatus
+from shuping.ballots.models import (
+    Ballot,
+    BallotBox,
+    BallotComment,
+    BallotToken,
+    BoxState,
+    TokenChannel,
+    TokenStatus,
+)
 
 
 class TokenRefused(Exception):
@@ -98,7 +106,8 @@ def cast(
     receipt = codes.receipt_for(nonce or codes.new_secret(), settings.SECRET_KEY)
     with transaction.atomic():
         claimed = 0
-        if box.state == BoxState.OPEN:
+        # Paper sheets are collected at the meeting and keyed by tellers after the box is closed.
+        if box.state == BoxState.OPEN or (channel == TokenChannel.PAPER and box.state == BoxState.CLOSED):
             # The claim: a conditional UPDATE on the token row alone, so PostgreSQL re-checks
             # status=issued after waiting on a concurrent claimer — exactly one wins.
             claimed = BallotToken.objects.filter(pk=token.pk, status=TokenStatus.ISSUED).update(
