@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shuping.accounts import access
+from shuping.accounts.models import Role
 
 
 def nav(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +21,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     elif user.unit_id:
         items.append((reverse("orgs:unit", args=[user.unit_id]), "本单位"))
     items.append((reverse("campaigns:list"), "考核方案"))
+    if user.has_role(Role.TELLER):
+        items.append((reverse("ballots:paper_home"), "纸质票录入"))
     if user.has_role(*access.USER_MANAGERS):
         items.append((reverse("accounts:users"), "用户与角色"))
     if user.has_role(*access.AUDIT_READERS):
