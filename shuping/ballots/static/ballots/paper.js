@@ -49,6 +49,11 @@
       const row = e.target.closest && e.target.closest("tr[data-row]");
       if (row) row.classList.add("current");
     });
+    grid.addEventListener("focusout", (e) => {
+      if (!e.relatedTarget || !grid.contains(e.relatedTarget)) {
+        grid.querySelectorAll("tr.current").forEach((tr) => tr.classList.remove("current"));
+      }
+    });
     grid.addEventListener("change", () => countPicked(grid));
     countPicked(grid);
     // Start keying at the first row that still needs a choice.
