@@ -210,7 +210,9 @@ def _refuse_used(token: BallotToken) -> None:
 def _lock(token: BallotToken) -> tuple[BallotBox, BallotToken, list[PaperEntry]]:
     """Lock the box (so it cannot be published meanwhile), then the token (so two tellers, or a teller
     and a phone, queue up behind each other), and read the pending entries."""
-    box = BallotBox.objects.select_for_update().select_related("campaign").get(pk=token.box_id)
+    # NO KEY UPDATE: still excludes a concurrent publish (FOR UPDATE) and other tellers, but not the
+    # KEY SHARE lock a phone's ballot INSERT takes on the box — a plain FOR UPDATE here deadlocks with it.
+    box = BallotBox.objects.select_for_update(no_key=True, of=("self",)).select_related("campaign").get(pk=token.box_id)
     _check_box(box)
     locked = BallotToken.objects.select_for_update().get(pk=token.pk)
     locked.box = box

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from django.http import Http404
 
 from shuping.accounts.models import Role
@@ -329,3 +332,50 @@ def test_no_audit_event_carries_grades(box, tellers):
     for ev in AuditEvent.objects.filter(action__startswith="ballot.paper"):
         text = f"{ev.summary} {ev.data}"
         assert "124" not in text and "134" not in text and "秘密意见" not in text
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+
+
+def _race(jobs) -> list[object]:
+    """Run the callables at once in threads; return what each returned or raised."""
+    barrier = threading.Barrier(len(jobs))
+    out: list[object] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            out[i] = jobs[i]()
+        except BaseException as e:  # collected for the assertions
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_second_keyings_and_a_phone_yield_exactly_one_ballot(box, tellers, users):
+    a, b, c = tellers
+    d = make_user("teller_d", Role.TELLER)
+    for n in range(5):
+        t = token_of(box, n)
+        paper.key_sheet(a, t, "124")
+        out = _race([
+            lambda t=t: paper.key_sheet(b, t, "124"),
+            lambda t=t: paper.key_sheet(c, t, "124"),
+            lambda t=t: paper.key_sheet(d, t, "124"),
+            lambda t=t: cast(t, "phone", "111", nonce=f"n{t.pk}"),
+        ])
+        wins = [r for r in out if not isinstance(r, BaseException)]
+        assert len(wins) == 1, out
+        assert all(isinstance(r, (ValidationError, TokenRefused)) for r in out if r not in wins), out
+        assert Ballot.objects.count() == n + 1
+        assert not PaperEntry.objects.filter(token=t).exists() or token_of(box, n).status == TokenStatus.USED
