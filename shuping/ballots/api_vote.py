@@ -51,14 +51,23 @@ class InvalidOut(Schema):
     errors: list[str]
 
 
+def _json(data: dict[str, Any], status: int) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    # Django logs every 4xx with its path and the time ("Conflict: /api/…"); a refused ballot is nobody's
+    # business in a log file, so mark it as logged already.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def _invalid(errors: list[str]) -> JsonResponse:
-    return JsonResponse({"detail": "数据不合规", "errors": errors}, status=422,
-                        json_dumps_params={"ensure_ascii": False})
+    return _json({"detail": "数据不合规", "errors": errors}, 422)
 
 
 def _parse(body: bytes) -> CastIn:
     if len(body) > MAX_BODY_BYTES:
         raise ValidationError("请求内容过大")
+    if not body.lstrip().startswith(b"{"):
+        raise ValidationError("请求体应为 JSON 对象，例如 {\"token\": …, \"grades\": …, \"nonce\": …}")
     try:
         return CastIn.model_validate_json(body)
     except pydantic.ValidationError as e:
@@ -100,8 +109,7 @@ def cast(request: HttpRequest) -> Any:
             item_grades = voting.item_grades_from_mapping(layout, item_grades)
         result = voting.submit(token, grades, item_grades, data.comment, data.nonce, layout=layout)
     except (TokenRefused, voting.TooManyGuesses) as e:
-        return JsonResponse({"detail": e.message, "reason": e.reason}, status=STATUS_FOR_REASON.get(e.reason, 409),
-                            json_dumps_params={"ensure_ascii": False})
+        return _json({"detail": e.message, "reason": e.reason}, STATUS_FOR_REASON.get(e.reason, 409))
     except ValidationError as e:
         return _invalid(e.messages)
     message = "您的选票此前已成功提交并计入" if result.already_counted else "已提交"

@@ -40,6 +40,8 @@ def voter_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
+        # Django would log each 4xx with its path (which holds the token) and the time: not for voter pages.
+        response._has_been_logged = True  # type: ignore[attr-defined]
         return response
 
     return csrf_exempt(never_cache(wrapped))
