@@ -17,6 +17,8 @@ def gunicorn_argv(bind: str, workers: int, extra: list[str]) -> list[str]:
         "--workers", str(workers),
         "--worker-class", "sync",
         "--access-logfile", "-",
+        # Drops access-log lines of voter pages and the cast API (they would link a token to a time and address).
+        "--logger-class", "shuping.core.gunicorn_logging.Logger",
         "--error-logfile", "-",
         # One shared ~/.gunicorn/gunicorn.ctl would clash between instances (demo, bench, tests); unused here.
         "--no-control-socket",
