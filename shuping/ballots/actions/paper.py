@@ -417,15 +417,28 @@ def progress(user: User, box: BallotBox) -> Progress:
             p.invalid += n
         else:
             p.unused += n
+    p.keyed_once, p.mismatched, p.mine_pending = _pending(box, user.pk)
+    return p
+
+
+def _pending(box: BallotBox, user_id: int | None = None) -> tuple[int, int, int]:
+    keyed_once = mismatched = mine = 0
     per_token = (PaperEntry.objects.filter(box=box).values("token_id")
-                 .annotate(n=Count("id"), mine=Count("id", filter=Q(teller_id=user.pk))).order_by())
+                 .annotate(n=Count("id"), mine=Count("id", filter=Q(teller_id=user_id))).order_by())
     for row in per_token:
         if row["n"] >= 2:
-            p.mismatched += 1
+            mismatched += 1
         else:
-            p.keyed_once += 1
-            p.mine_pending += row["mine"]
-    return p
+            keyed_once += 1
+            mine += row["mine"]
+    return keyed_once, mismatched, mine
+
+
+def pending_sheets(box: BallotBox) -> tuple[int, int]:
+    """(sheets keyed once awaiting the second teller, sheets with a mismatch) — for the reconciliation and
+    for refusing publication while paper is still being counted. No access check: counts only."""
+    keyed_once, mismatched, _ = _pending(box)
+    return keyed_once, mismatched
 
 
 def boxes_for_paper(user: User) -> QuerySet[BallotBox]:

@@ -379,3 +379,12 @@ def test_concurrent_second_keyings_and_a_phone_yield_exactly_one_ballot(box, tel
         assert all(isinstance(r, (ValidationError, TokenRefused)) for r in out if r not in wins), out
         assert Ballot.objects.count() == n + 1
         assert not PaperEntry.objects.filter(token=t).exists() or token_of(box, n).status == TokenStatus.USED
+
+
+def test_pending_sheets_for_the_reconciliation(box, tellers):
+    a, b, _ = tellers
+    assert paper.pending_sheets(box) == (0, 0)
+    paper.key_sheet(a, token_of(box, 0), "111")
+    paper.key_sheet(a, token_of(box, 1), "111")
+    paper.key_sheet(b, token_of(box, 1), "112")
+    assert paper.pending_sheets(box) == (1, 1)

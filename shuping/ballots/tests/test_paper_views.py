@@ -244,3 +244,11 @@ def test_progress_page_and_fragment(box, tellers, users, client_for):
 def test_tellers_see_the_paper_entry_in_the_navigation(users, client_for):
     assert "纸质票录入" in client_for(users.teller).get("/").text
     assert "纸质票录入" not in client_for(users.chair).get("/").text
+
+
+def test_the_polled_progress_fragment_is_cheap(box, tellers, client_for, django_assert_max_num_queries):
+    mismatch(box, tellers)
+    c = client_for(tellers[2])
+    with django_assert_max_num_queries(6):  # session, user, roles, box, two aggregates
+        r = c.get(url(box, "progress/"), headers={"HX-Request": "true"})
+    assert r.status_code == 200
