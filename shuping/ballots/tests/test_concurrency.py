@@ -1,0 +1,80 @@
+"""Concurrent submissions on PostgreSQL: one token, one ballot — whatever the race.
+
+Real threads, each with its own database connection, released at once by a barrier.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from shuping.ballots.actions import voting
+from shuping.ballots.casting import TokenRefused
+from shuping.ballots.models import Ballot, BallotToken, TokenStatus
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL"),
+]
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(i) for i in range(n) in n threads released together; returns results or exceptions."""
+    barrier = threading.Barrier(n)
+    out: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            out[i] = work(i)
+        except Exception as e:  # the test looks at every outcome
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return out
+
+
+def fresh(secret: str):
+    return voting.find_token(secret=secret)
+
+
+def test_twenty_different_submissions_of_one_token_make_exactly_one_ballot(box):
+    secret = BallotToken.objects.filter(box=box).first().secret
+    out = race(20, lambda i: voting.submit(fresh(secret), "1234"[i % 4] * 3, nonce=f"nonce-{i}"))
+    successes = [r for r in out if not isinstance(r, Exception)]
+    refused = [r for r in out if isinstance(r, TokenRefused)]
+    assert len(successes) == 1 and not successes[0].already_counted
+    assert len(refused) == 19 and {r.reason for r in refused} == {TokenRefused.USED}
+    assert Ballot.objects.count() == 1
+    assert Ballot.objects.get().receipt == successes[0].receipt
+
+
+def test_the_same_submission_sent_twenty_times_at_once_counts_once_and_all_say_counted(box):
+    secret = BallotToken.objects.filter(box=box).first().secret
+    out = race(20, lambda i: voting.submit(fresh(secret), "123", nonce="the-same-nonce"))
+    assert not [r for r in out if isinstance(r, Exception)], out
+    assert len({r.receipt for r in out}) == 1
+    assert sum(1 for r in out if not r.already_counted) == 1
+    assert Ballot.objects.count() == 1
+
+
+def test_many_tokens_in_parallel_make_as_many_ballots_as_successes(box):
+    secrets = list(BallotToken.objects.filter(box=box).values_list("secret", flat=True))
+    # Each token is submitted twice with different nonces, all at once: 40 attempts on 20 tokens.
+    out = race(2 * len(secrets), lambda i: voting.submit(fresh(secrets[i // 2]), "214", nonce=f"n-{i}"))
+    successes = [r for r in out if not isinstance(r, Exception)]
+    assert all(isinstance(r, TokenRefused) and r.reason == TokenRefused.USED for r in out if isinstance(r, Exception))
+    assert len(successes) == len(secrets) == Ballot.objects.count()
+    assert BallotToken.objects.filter(status=TokenStatus.USED).count() == len(secrets)
+    assert len({r.receipt for r in successes}) == len(successes)
