@@ -195,6 +195,9 @@ WHITENOISE_MAX_AGE = 3600
 # Background work: django-tasks with its database backend (`shuping worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The address voters' phones reach the server at: printed into the QR codes on ballot sheets.
+SHUPING_PUBLIC_URL = os.environ.get("SHUPING_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Roster imports larger than this are refused before they are parsed.
 MAX_UPLOAD_BYTES = envint("SHUPING_MAX_UPLOAD_MB", "20") * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
