@@ -18,25 +18,45 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, QuerySet
 
+from shuping.accounts.access import check_roles, visible_campaigns
+from shuping.accounts.models import Role, User
+from shuping.audit.log import record
 from shuping.ballots import codes
+from shuping.ballots.actions import paper
 from shuping.ballots.models import (
     Ballot,
     BallotBox,
     BallotComment,
     BallotLine,
     BallotToken,
+    BoxState,
     InvalidSheet,
-    PaperEntry,
     TokenChannel,
     TokenStatus,
 )
 from shuping.ballots.tally import Tally, tally
 
+RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+EXPORTERS = (Role.ORGANISER, Role.OBSERVER)
+COUNTABLE_STATES = (BoxState.CLOSED, BoxState.PUBLISHED)
+
 FLAG_TOO_MANY = "票数多于发出的测评码"
 FLAG_MISMATCH = "选票数与已使用的测评码数不一致"
 FLAG_PAPER_PENDING = "尚有纸质票未完成复核录入"
+
+
+def countable(box: BallotBox) -> bool:
+    """Counting starts when the box is closed: a tally watched while voters submit would reveal ballots."""
+    return box.state in COUNTABLE_STATES
+
+
+def boxes_for_results(user: User) -> QuerySet[BallotBox]:
+    check_roles(user, *RESULT_READERS)
+    return (BallotBox.objects.filter(campaign__in=visible_campaigns(user))
+            .select_related("campaign").order_by("-campaign__year", "campaign__title"))
 
 
 def lines_of(box: BallotBox) -> list[BallotLine]:
@@ -121,7 +141,8 @@ def reconciliation(box: BallotBox, n_lines: int | None = None) -> Reconciliation
     r.ballots = ballots.count()
     r.blank = ballots.filter(grades=codes.ABSTAIN * n_lines).count() if n_lines else r.ballots
     r.comments = BallotComment.objects.filter(box=box).count()
-    r.paper_pending = PaperEntry.objects.filter(box=box).values("token_id").distinct().count()
+    keyed_once, mismatched = paper.pending_sheets(box)
+    r.paper_pending = keyed_once + mismatched
     if r.too_many:
         r.flags.append(FLAG_TOO_MANY)
     if r.ballots != r.used:
@@ -168,6 +189,17 @@ def export_ballots(box: BallotBox) -> Export:
     comments = list(BallotComment.objects.filter(box=box).values_list("text", flat=True))
     rng.shuffle(comments)
     return Export(header=header, rows=rows, receipts=receipts, comments=comments, title=str(box.campaign.title))
+
+
+def export_for(actor: User, box: BallotBox, fmt: str) -> Export:
+    """The export for an observer or organiser; who took it (not what it held) goes into the audit log."""
+    check_roles(actor, *EXPORTERS)
+    with transaction.atomic():
+        export = export_ballots(box)
+        record(actor, "ballots.exported", box, f"导出民主测评选票（{len(export.rows)} 张，{fmt}）",
+               {"format": fmt, "ballots": len(export.rows), "receipts": len(export.receipts),
+                "comments": len(export.comments)})
+    return export
 
 
 def export_xlsx(export: Export) -> bytes:

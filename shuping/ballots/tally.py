@@ -109,6 +109,10 @@ class GroupInfo:
     min_shown: int  # the scheme's min_group_size_shown
 
     @property
+    def weight_text(self) -> str:
+        return _weight_text(self.weight)
+
+    @property
     def hidden_note(self) -> str:
         return f"（不足 {self.min_shown} 票，不单独显示）"
 
