@@ -167,6 +167,11 @@ def group_names(box: BallotBox) -> list[str]:
     return [str(g["name"]) for g in box.campaign.scheme["voter_groups"]]
 
 
+def receipts_of(box: BallotBox) -> list[str]:
+    """Every stored ballot's receipt, sorted: a voter checks that theirs was counted."""
+    return sorted(Ballot.objects.filter(box=box).values_list("receipt", flat=True))
+
+
 def export_ballots(box: BallotBox) -> Export:
     """Every ballot as a row of labels, in a fresh random order; receipts sorted; comments shuffled."""
     lines = lines_of(box)
@@ -185,7 +190,7 @@ def export_ballots(box: BallotBox) -> Export:
         rows.append(row)
     rng = secrets.SystemRandom()
     rng.shuffle(rows)
-    receipts = sorted(Ballot.objects.filter(box=box).values_list("receipt", flat=True))
+    receipts = receipts_of(box)
     comments = list(BallotComment.objects.filter(box=box).values_list("text", flat=True))
     rng.shuffle(comments)
     return Export(header=header, rows=rows, receipts=receipts, comments=comments, title=str(box.campaign.title))
