@@ -43,7 +43,8 @@ def _chart_data(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """好评率 per reporter for the chart, as strings of percentages (the JS only plots them)."""
     return {
         "names": [r["line"].participant.unit.name for r in rows],
-        "rates": [None if r["t"].good_rate is None else str(r["t"].good_rate_display.rstrip("%")) for r in rows],
+        "rates": [None if r["t"].good_rate is None else r["t"].good_rate_display.rstrip("%") for r in rows],
+        "labels": [r["t"].good_rate_display for r in rows],
         "vetoes": [r["t"].veto for r in rows],
     }
 

@@ -26,9 +26,11 @@
         name: "好评率",
         barMaxWidth: 36,
         data: data.rates.map(function (v, i) {
-          return { value: v === null ? null : Number(v), itemStyle: { color: data.vetoes[i] ? "#c9302c" : "#b71c1c" } };
+          return { value: v === null ? null : Number(v), itemStyle: { color: data.vetoes[i] ? "#86909c" : "#b71c1c" } };
         }),
-        label: { show: true, position: "top", formatter: function (p) { return p.value === null ? "" : p.value + "%"; } }
+        label: { show: true, position: "top", formatter: function (p) {
+          return p.value === null ? "" : data.labels[p.dataIndex] + (data.vetoes[p.dataIndex] ? "（否决信号）" : "");
+        } }
       }]
     });
     window.addEventListener("resize", function () { chart.resize(); });
