@@ -99,9 +99,10 @@ def cast(request: HttpRequest) -> Any:
     try:
         raw = data.token.strip()
         if len(raw) > 12:
-            token = voting.find_token(secret=raw)
+            token = voting.find_token(secret=raw, with_campaign=False)
         else:
-            token = voting.find_token(code=raw, client_key=voting.client_key(request.META.get("REMOTE_ADDR", "")))
+            token = voting.find_token(code=raw, client_key=voting.client_key(request.META.get("REMOTE_ADDR", "")),
+                                      with_campaign=False)
         layout = voting.layout_of(token.box)
         grades = data.grades if isinstance(data.grades, str) else voting.grades_from_mapping(layout, data.grades)
         item_grades = data.item_grades or ""

@@ -97,12 +97,14 @@ def _count_failure(key: str) -> None:
             GuessThrottle.objects.filter(key=key).update(failures=F("failures") + 1)
 
 
-def find_token(secret: str | None = None, code: str | None = None, client_key: str = "") -> BallotToken:
-    """The token behind a scanned QR secret or a typed short code, with its box and campaign.
+def find_token(secret: str | None = None, code: str | None = None, client_key: str = "",
+               with_campaign: bool = True) -> BallotToken:
+    """The token behind a scanned QR secret or a typed short code, with its box (and campaign, for pages).
 
     Raises TokenRefused(UNKNOWN) when there is none, TooManyGuesses when this client has failed too often
     with short codes. The token's own state (used, revoked, box closed…) is for the caller to show."""
-    qs = BallotToken.objects.select_related("box__campaign")
+    # The cast API needs only the box; loading the campaign (its scheme JSON) costs the hot path time.
+    qs = BallotToken.objects.select_related("box__campaign" if with_campaign else "box")
     if secret:
         token = qs.filter(secret=secret).first() if len(secret) <= 64 else None
         if token is None:

@@ -1,0 +1,316 @@
+"""Ballot submission benchmark: simulated phones casting through the real server on PostgreSQL.
+
+    .venv/bin/python bench/ballot_submit.py [--phones 500] [--rounds 3] [--rate 500] [--seconds 5]
+                                            [--workers 4] [--postgres URL] [--keep]
+
+A throw-away PostgreSQL database gets a campaign with 30 reporters and an open ballot box with enough tokens;
+`python -m shuping serve` (gunicorn) starts on a free 127.0.0.1 port. Then, all on loopback:
+
+1. burst: `--phones` phones at once, each one JSON POST to /api/ballots/cast (asyncio streams, one
+   connection each), `--rounds` times with fresh tokens: ballots/s = phones / time until the last answer,
+   p50/p99 of the phones' waits (connect → full answer). With everyone at once, p99 ≈ the whole burst.
+2. paced: phones arriving at `--rate` per second for `--seconds` (open loop, up to `--phones` in flight):
+   the latency a phone sees when the venue submits at that rate.
+3. baseline: the same writes by plain psycopg in the same run — per ballot one transaction with the token's
+   conditional UPDATE and the ballot INSERT — from 8 threads; and the ratio server / raw database.
+
+Workers: gunicorn sync workers, 4 by default on this 2-core machine. A cast is short CPU work followed by
+waits on PostgreSQL (the commit's fsync above all); with 2 workers both are often waiting and a core idles,
+with 4 the cores stay busy while the database has at most 4 connections (each worker keeps one: bounded,
+unlike the async servers in shared/limits.md). More workers only add contention with the load generator
+and PostgreSQL for the same two cores. Try `--workers 2/3/5` to see.
+
+Figures, not a test. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, district_rows, load_district, prepare
+
+HOST = "127.0.0.1"
+CAST_PATH = "/api/ballots/cast"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/shuping_bench_ballots"
+N_REPORTERS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def setup_box(n_tokens: int) -> tuple[int, list[str]]:
+    """A campaign with 30 reporters, an open box, `n_tokens` tokens (4 groups). Returns (box id, secrets)."""
+    from django.utils import timezone
+
+    from shuping.ballots import codes
+    from shuping.ballots.models import BallotBox, BallotLine, BallotToken, BoxState
+
+    campaign, _ = load_district(district_rows(mids=N_REPORTERS, per_mid=1), participants=N_REPORTERS)
+    box = BallotBox.objects.create(campaign=campaign, state=BoxState.OPEN, opened_at=timezone.now())
+    BallotLine.objects.bulk_create([BallotLine(box=box, participant=p, position=i)
+                                    for i, p in enumerate(campaign.participants.order_by("speaking_order", "pk"))])
+    tokens = [BallotToken(box=box, group=i % 4, serial=i + 1, secret=codes.new_secret(), code=codes.new_code())
+              for i in range(n_tokens)]
+    BallotToken.objects.bulk_create(tokens, batch_size=2000)
+    return box.pk, [t.secret for t in tokens]
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log_path: Path,
+                 extra: list[str] | None = None, new_session: bool = False) -> subprocess.Popen[bytes]:
+    """`shuping serve` (gunicorn) in the background; `new_session` puts it in its own process group
+    (so the durability bench can kill -9 master and workers together)."""
+    python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+    cmd = [python, "-m", "shuping", "serve", "--no-migrate", "--bind", f"{HOST}:{port}", "--workers", str(workers),
+           "--", "--backlog", "2048", *(extra or [])]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SHUPING_")}
+    log = log_path.open("ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=new_session)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"服务器启动失败（退出码 {proc.returncode}），日志：{log_path}")
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"服务器 90 秒内未就绪，日志：{log_path}")
+
+
+def ballot_body(secret: str, i: int) -> bytes:
+    grades = "".join("12340"[(i * 7 + k * 3) % 5] for k in range(N_REPORTERS))
+    return json.dumps({"token": secret, "grades": grades, "nonce": f"bench-{secret[:8]}-{i}"}).encode()
+
+
+@dataclass
+class Outcome:
+    latencies_ms: list[float] = field(default_factory=list)
+    receipts: list[str] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+async def post_once(port: int, body: bytes, out: Outcome, timeout: float = 60.0) -> None:
+    """One phone: connect, one POST, read the whole answer. A 200 with a receipt is an acknowledgement."""
+    t0 = time.perf_counter()
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+        writer.write(b"POST " + CAST_PATH.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json\r\nConnection: close\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), timeout)
+    except (TimeoutError, OSError) as e:
+        out.error(type(e).__name__)
+        return
+    finally:
+        if writer is not None:
+            writer.close()
+    ms = (time.perf_counter() - t0) * 1000
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1].decode() if head.startswith(b"HTTP/") else "?"
+    if status != "200":
+        out.error(f"HTTP {status}")
+        return
+    try:
+        receipt = json.loads(payload)["receipt"]
+    except (ValueError, KeyError):
+        out.error("bad body")
+        return
+    out.latencies_ms.append(ms)
+    out.receipts.append(receipt)
+
+
+async def burst(port: int, secrets: list[str], start: int) -> tuple[Outcome, float]:
+    """All phones at once. Returns the outcome and the wall time until the last answer."""
+    out = Outcome()
+    bodies = [ballot_body(s, start + i) for i, s in enumerate(secrets)]
+    t0 = time.perf_counter()
+    await asyncio.gather(*(post_once(port, b, out) for b in bodies))
+    return out, time.perf_counter() - t0
+
+
+async def paced(port: int, secrets: list[str], rate: float, max_in_flight: int) -> tuple[Outcome, float]:
+    """Phones arriving at `rate` per second (open loop), at most `max_in_flight` waiting at once."""
+    out = Outcome()
+    gate = asyncio.Semaphore(max_in_flight)
+    t0 = time.perf_counter()
+
+    async def phone(i: int, secret: str) -> None:
+        async with gate:
+            await post_once(port, ballot_body(secret, i), out)
+
+    tasks = []
+    for i, secret in enumerate(secrets):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(phone(i, secret)))
+    await asyncio.gather(*tasks)
+    return out, time.perf_counter() - t0
+
+
+def raw_baseline(database_url: str, box_id: int, secrets: list[str], threads: int = 8) -> float:
+    """The same writes straight through psycopg: per ballot, one transaction of the token's conditional
+    UPDATE and the ballot INSERT. Returns ballots/s."""
+    import uuid
+
+    import psycopg
+
+    from shuping.ballots import codes
+
+    with psycopg.connect(database_url) as conn:
+        ids = dict(conn.execute("SELECT secret, id FROM ballots_ballottoken WHERE secret = ANY(%s)",
+                                (secrets,)).fetchall())
+    work = [(ids[s], ballot_body(s, i)) for i, s in enumerate(secrets)]
+    lock = threading.Lock()
+    failures = [0]
+
+    def worker(chunk: list[tuple[int, bytes]]) -> None:
+        with psycopg.connect(database_url) as conn:
+            for token_id, body in chunk:
+                grades = json.loads(body)["grades"]
+                with conn.transaction():
+                    cur = conn.execute("UPDATE ballots_ballottoken SET status='used', channel='phone', "
+                                       "submission_hash=%s WHERE id=%s AND status='issued'", ("x" * 64, token_id))
+                    if cur.rowcount != 1:
+                        with lock:
+                            failures[0] += 1
+                        continue
+                    conn.execute('INSERT INTO ballots_ballot (id, box_id, "group", grades, item_grades, receipt) '
+                                 "VALUES (%s, %s, %s, %s, '', %s)",
+                                 (uuid.uuid4(), box_id, token_id % 4, grades, codes.new_code() + "RW"))
+
+    chunks = [work[i::threads] for i in range(threads)]
+    pool = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    t0 = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if failures[0]:
+        print(f"  基线：{failures[0]} 次更新未命中")
+    return len(work) / elapsed
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
+
+
+def describe(label: str, out: Outcome, n: int, elapsed: float) -> str:
+    errors = sum(out.errors.values())
+    detail = "，".join(f"{k} ×{v}" for k, v in out.errors.items())
+    return (f"{label}: {len(out.receipts)}/{n} 张已提交，{len(out.receipts) / elapsed:,.0f} 张/秒，"
+            f"p50 {pct(out.latencies_ms, 50):.0f} ms，p99 {pct(out.latencies_ms, 99):.0f} ms，"
+            f"错误 {errors}{'（' + detail + '）' if detail else ''}")
+
+
+def stored_receipts(box_id: int) -> set[str]:
+    from shuping.ballots.models import Ballot
+
+    return set(Ballot.objects.filter(box_id=box_id).values_list("receipt", flat=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--phones", type=int, default=500, help="同时投票的手机数（默认 500）")
+    parser.add_argument("--rounds", type=int, default=3, help="集中提交轮数（默认 3，取中位数）")
+    parser.add_argument("--rate", type=float, default=500, help="匀速到达：每秒提交数（默认 500）")
+    parser.add_argument("--seconds", type=float, default=5, help="匀速到达持续秒数（默认 5）")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn 同步工作进程数（默认 4）")
+    parser.add_argument("--baseline", type=int, default=5000, help="psycopg 基线写入张数（默认 5000）")
+    parser.add_argument("--postgres", default=DEFAULT_URL, metavar="URL", help=f"PostgreSQL（默认 {DEFAULT_URL}，会删除重建）")
+    parser.add_argument("--keep", action="store_true", help="保留数据目录和数据库")
+    args = parser.parse_args()
+    phones = max(1, min(args.phones, 2000))
+    rounds = max(1, min(args.rounds, 10))
+    rate = max(1.0, min(args.rate, 5000.0))
+    n_paced = int(rate * max(1.0, min(args.seconds, 30.0)))
+    n_baseline = max(100, min(args.baseline, 50000))
+    warm = 40
+
+    bench = prepare(args.postgres, args.keep)
+    proc = None
+    try:
+        t0 = time.perf_counter()
+        box_id, secrets = setup_box(warm + phones * rounds + n_paced + n_baseline)
+        from django.db import connections
+
+        connections.close_all()
+        print(f"数据：{N_REPORTERS} 名述职人，{len(secrets)} 个测评码，PostgreSQL；准备 {time.perf_counter() - t0:.1f} s")
+        port = free_port()
+        proc = start_server(bench.env, port, args.workers, bench.data_dir / "server.log")
+        print(f"服务器 http://{HOST}:{port}（gunicorn {args.workers} 个同步 worker），负载与服务器、数据库共用 {os.cpu_count()} 核\n")
+
+        cursor = 0
+        warm_out, _ = asyncio.run(burst(port, secrets[:warm], 0))  # imports, connections, the layout cache
+        if warm_out.errors:
+            raise SystemExit(f"预热失败：{warm_out.errors}，日志：{bench.data_dir / 'server.log'}")
+        cursor = warm
+        acknowledged: set[str] = set(warm_out.receipts)
+
+        results = []
+        for r in range(rounds):
+            chunk = secrets[cursor:cursor + phones]
+            cursor += phones
+            out, elapsed = asyncio.run(burst(port, chunk, cursor))
+            acknowledged |= set(out.receipts)
+            results.append((len(out.receipts) / elapsed, out, elapsed))
+            print(describe(f"集中提交 第{r + 1}轮（{phones} 部手机同时）", out, phones, elapsed))
+        results.sort(key=lambda x: x[0])
+        median_rate, median_out, _ = results[len(results) // 2]
+
+        chunk = secrets[cursor:cursor + n_paced]
+        cursor += n_paced
+        paced_out, paced_elapsed = asyncio.run(paced(port, chunk, rate, phones))
+        acknowledged |= set(paced_out.receipts)
+        print(describe(f"匀速到达（每秒 {rate:.0f} 部，共 {n_paced} 部）", paced_out, n_paced, paced_elapsed))
+
+        raw_rate = raw_baseline(args.postgres, box_id, secrets[cursor:cursor + n_baseline])
+        stored = stored_receipts(box_id)
+        missing = acknowledged - stored
+        errors = sum(sum(o.errors.values()) for _, o, _ in results) + sum(paced_out.errors.values())
+        print(f"基线（psycopg 直连，8 线程，令牌 UPDATE + 选票 INSERT 每张一个事务）：{raw_rate:,.0f} 张/秒")
+        print()
+        print(f"集中提交中位数：{median_rate:,.0f} 张/秒（目标 ≥ 500），p50 {pct(median_out.latencies_ms, 50):.0f} ms，"
+              f"p99 {pct(median_out.latencies_ms, 99):.0f} ms（目标 < 300）")
+        print(f"匀速 {rate:.0f}/s：p50 {pct(paced_out.latencies_ms, 50):.0f} ms，p99 {pct(paced_out.latencies_ms, 99):.0f} ms")
+        print(f"服务器 / 数据库直写 = {median_rate / raw_rate:.2f}")
+        print(f"错误 {errors}；已确认回执 {len(acknowledged)} 张，均已存储：{'是' if not missing else f'否，缺 {len(missing)}'}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        from django.db import connections
+
+        connections.close_all()
+        bench.close()
+
+
+if __name__ == "__main__":
+    main()
