@@ -455,3 +455,33 @@ def publish_box(actor: User, box: BallotBox) -> BallotBox:
                {"issued": counts.issued, "ballots": counts.ballots, "invalid": counts.invalid})
         _refresh(box, locked)
     return box
+
+
+# ---------------------------------------------------------------- printing
+
+PRINT_KINDS = {"sheets": "测评票", "slips": "二维码条"}
+
+
+def tokens_for_print(actor: User, box: BallotBox, kind: str = "sheets", group: int | None = None,
+                     unused_only: bool = False) -> list[BallotToken]:
+    """The tokens to print (never revoked ones), in serial order. Printing hands out voting credentials,
+    so who printed what is audited (counts only)."""
+    _check_writer(actor)
+    if kind not in PRINT_KINDS:
+        raise ValidationError("打印类型只能是测评票或二维码条")
+    names = group_names(box.campaign)
+    if group is not None and not 0 <= group < len(names):
+        raise ValidationError(f"测评人员类别序号 {group} 不存在")
+    if box.state == BoxState.PUBLISHED:
+        raise ValidationError("测评结果已公布，不能再打印测评码")
+    qs = BallotToken.objects.filter(box_id=box.pk).exclude(status=TokenStatus.REVOKED)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if unused_only:
+        qs = qs.filter(status=TokenStatus.ISSUED)
+    tokens = list(qs.order_by("serial"))
+    what = f"{names[group] if group is not None else '全部类别'}{'（仅未使用）' if unused_only else ''}"
+    with transaction.atomic():
+        record(actor, "ballot.tokens_print", box, f"打印{PRINT_KINDS[kind]}：{what}，{len(tokens)} 份",
+               {"kind": kind, "group": group, "unused_only": unused_only, "count": len(tokens)})
+    return tokens
