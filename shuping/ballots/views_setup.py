@@ -198,7 +198,7 @@ def tokens(request: HttpRequest, box_id: int) -> HttpResponse:
 def revoke(request: HttpRequest, box_id: int) -> HttpResponse:
     user = _user(request)
     box = access.get_ballot_box(user, box_id, write=True)
-    serial = _int(request.POST.get("serial"))
+    serial = _int(request.POST.get("serial")) or 0
     token = BallotToken.objects.select_related("box__campaign").filter(box=box, serial=serial).first()
     if token is None:
         messages.error(request, f"票号“{request.POST.get('serial', '')}”不存在")
