@@ -43,6 +43,7 @@ class ReconciliationOut(Schema):
     paper_pending: int = Field(description="纸质票待复核或不一致（尚未计入）")
     too_many: bool = Field(description="选票 + 废票 多于发出的测评码：不能公布")
     flags: list[str] = Field(description="核对问题（中文）")
+    blocks_publication: bool = Field(description="是否有阻止公布的问题（票数多于测评码、纸质票待复核）")
 
 
 class ExportOut(Schema):

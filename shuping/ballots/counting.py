@@ -25,7 +25,7 @@ from shuping.accounts.access import check_roles, visible_campaigns
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots import codes
-from shuping.ballots.actions import paper
+from shuping.ballots.actions import paper, setup
 from shuping.ballots.models import (
     Ballot,
     BallotBox,
@@ -43,9 +43,12 @@ RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
 EXPORTERS = (Role.ORGANISER, Role.OBSERVER)
 COUNTABLE_STATES = (BoxState.CLOSED, BoxState.PUBLISHED)
 
-FLAG_TOO_MANY = "票数多于发出的测评码"
+# Publication-blocking flags come from the one check in actions/setup.py (box_flags); this module adds a
+# warning of its own: ballots that do not match the used tokens (cannot happen through casting.cast,
+# which claims the token and stores the ballot in one transaction — so it means tampering or loss).
+FLAG_TOO_MANY = setup.FLAG_TOO_MANY
+FLAG_PAPER_PENDING = setup.FLAG_PAPER_PENDING
 FLAG_MISMATCH = "选票数与已使用的测评码数不一致"
-FLAG_PAPER_PENDING = "尚有纸质票未完成复核录入"
 
 
 def countable(box: BallotBox) -> bool:
@@ -91,7 +94,8 @@ class Reconciliation:
     ballots: int = 0  # ballots stored
     comments: int = 0
     paper_pending: int = 0  # sheets keyed once or mismatched, not yet counted
-    flags: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # blocking ones (setup.box_flags) first, then warnings
+    blocking: list[str] = field(default_factory=list)
 
     @property
     def used(self) -> int:
@@ -115,7 +119,7 @@ class Reconciliation:
             "issued": self.issued, "revoked": self.revoked, "used_phone": self.phone, "used_paper": self.paper,
             "invalid": self.invalid, "blank": self.blank, "not_returned": self.not_returned,
             "ballots": self.ballots, "comments": self.comments, "paper_pending": self.paper_pending,
-            "too_many": self.too_many, "flags": list(self.flags),
+            "too_many": self.too_many, "flags": list(self.flags), "blocks_publication": bool(self.blocking),
         }
 
 
@@ -143,12 +147,11 @@ def reconciliation(box: BallotBox, n_lines: int | None = None) -> Reconciliation
     r.comments = BallotComment.objects.filter(box=box).count()
     keyed_once, mismatched = paper.pending_sheets(box)
     r.paper_pending = keyed_once + mismatched
-    if r.too_many:
-        r.flags.append(FLAG_TOO_MANY)
+    r.blocking = setup.box_flags(box, setup.BoxCounts(issued=r.issued, ballots=r.ballots, invalid=r.invalid,
+                                                      paper_pending=r.paper_pending))
+    r.flags = list(r.blocking)
     if r.ballots != r.used:
-        r.flags.append(FLAG_MISMATCH)
-    if r.paper_pending:
-        r.flags.append(FLAG_PAPER_PENDING)
+        r.flags.append(f"{FLAG_MISMATCH}：选票 {r.ballots} 张，已使用测评码 {r.used} 个（手机 {r.phone}，纸质 {r.paper}）")
     return r
 
 

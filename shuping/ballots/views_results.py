@@ -60,7 +60,8 @@ def results(request: HttpRequest, box_id: int) -> HttpResponse:
     user = _user(request)
     box = access.get_ballot_box(user, box_id)
     context: dict[str, Any] = {"box": box, "countable": counting.countable(box),
-                               "may_export": user.has_role(*EXPORTERS)}
+                               "may_export": user.has_role(*EXPORTERS),
+                               "may_manage": user.has_role(*access.CAMPAIGN_EDITORS)}
     if context["countable"]:
         n_lines = box.lines.count()
         t = counting.tally_box(box, n_lines)

@@ -23,6 +23,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     items.append((reverse("campaigns:list"), "考核方案"))
     if user.has_role(Role.TELLER):
         items.append((reverse("ballots:paper_home"), "纸质票录入"))
+    if user.has_role(Role.ORGANISER, Role.OBSERVER, Role.CHAIR):
+        items.append((reverse("ballots:results_home"), "测评结果"))
     if user.has_role(*access.USER_MANAGERS):
         items.append((reverse("accounts:users"), "用户与角色"))
     if user.has_role(*access.AUDIT_READERS):

@@ -75,19 +75,21 @@ def test_more_ballots_than_tokens_is_flagged(voted):
         Ballot.objects.create(box=voted, group=0, grades="111", receipt=secrets.token_hex(5))
     r = counting.reconciliation(voted)
     assert r.ballots == 20 and r.too_many
-    assert r.flags == [counting.FLAG_TOO_MANY, counting.FLAG_MISMATCH]
+    assert [f.split("：")[0] for f in r.flags] == [counting.FLAG_TOO_MANY, counting.FLAG_MISMATCH]
+    assert r.blocking == [f"{counting.FLAG_TOO_MANY}：选票 20 张 + 废票 1 张 > 发出 19 个"]
 
 
 def test_ballots_not_matching_used_tokens_are_flagged(voted):
     Ballot.objects.filter(box=voted).first().delete()  # type: ignore[union-attr]
     r = counting.reconciliation(voted)
-    assert not r.too_many and r.flags == [counting.FLAG_MISMATCH]
+    assert not r.too_many and r.blocking == []
+    assert r.flags == [f"{counting.FLAG_MISMATCH}：选票 12 张，已使用测评码 13 个（手机 11，纸质 2）"]
 
 
 def test_pending_paper_entries_are_flagged(voted, users):
     paper.key_sheet(users.teller, tokens(voted, 1)[0], "111")
     r = counting.reconciliation(voted)
-    assert r.paper_pending == 1 and counting.FLAG_PAPER_PENDING in r.flags
+    assert r.paper_pending == 1 and r.blocking == [f"{counting.FLAG_PAPER_PENDING}：1 张"]
 
 
 def test_export_has_no_time_token_id_or_receipt_next_to_grades(voted):

@@ -99,7 +99,8 @@ def test_too_many_ballots_are_flagged_on_the_page(counted, users, client_for):
     for _ in range(11):
         Ballot.objects.create(box=counted, group=1, grades="111", receipt=secrets.token_hex(5))
     html = client_for(users.organiser).get(url(counted)).content.decode()
-    assert "票数多于发出的测评码" in html and "不能公布结果" in html
+    assert "选票数与废票数之和多于发出的测评码数：选票 21 张 + 废票 0 张 &gt; 发出 20 个" in html
+    assert "不能公布民主测评结果" in html
 
 
 def test_the_chart_data_is_a_json_block_not_a_script(counted, users, client_for):
