@@ -32,9 +32,10 @@ def new_code() -> str:
 
 
 def normalise_code(typed: str) -> str:
-    """What a voter or teller typed → the stored form (upper case, no spaces/dashes, O→0 etc. undone)."""
-    s = "".join(ch for ch in typed.upper() if ch.isalnum())
-    return s.replace("O", "0").replace("I", "1").replace("L", "1")
+    """What a voter or teller typed → the stored form: upper case, spaces and dashes dropped.
+
+    The alphabet has no 0/O/1/I/L, so there is no look-alike to undo."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
 def format_code(code: str) -> str:
