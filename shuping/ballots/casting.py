@@ -6,11 +6,12 @@ ballot with its grades in one column, and one INSERT for a comment if there is o
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shuping.ballots import codes
 from shuping.ballots.models import (
@@ -104,26 +105,60 @@ def cast(
     sub_hash = codes.submission_hash(nonce) if nonce else ""
     # Paper ballots have no nonce: their receipt is random.
     receipt = codes.receipt_for(nonce or codes.new_secret(), settings.SECRET_KEY)
+    # Paper sheets are collected at the meeting and keyed by tellers after the box is closed.
+    accepting = box.state == BoxState.OPEN or (channel == TokenChannel.PAPER and box.state == BoxState.CLOSED)
+    try:
+        stored = accepting and _claim_and_store(token, channel, sub_hash, grades, item_grades, receipt, comment)
+    except IntegrityError:  # a receipt collision (≈2^-50): nothing was stored; the voter simply submits again
+        raise ValidationError("提交失败，请重新提交") from None
+    if not stored:
+        current = BallotToken.objects.filter(pk=token.pk).values("status", "submission_hash").first()
+        status = current["status"] if current else None
+        if current and nonce and status == TokenStatus.USED and current["submission_hash"] == sub_hash:
+            return CastResult(receipt=receipt, already_counted=True)
+        raise _refusal(status, box.state)
+    return CastResult(receipt=receipt, already_counted=False)
+
+
+# PostgreSQL: the claim and the inserts as ONE statement — one round trip, atomic on its own (or part of
+# the caller's transaction). The claim is a conditional UPDATE of the token row alone, so a concurrent
+# claimer waits on the row lock and then re-checks status='issued': exactly one wins.
+_PG_CAST = f"""
+WITH claimed AS (
+    UPDATE {BallotToken._meta.db_table} SET status = %s, channel = %s, submission_hash = %s
+    WHERE id = %s AND status = %s
+    RETURNING box_id, "group"
+), ballot AS (
+    INSERT INTO {Ballot._meta.db_table} (id, box_id, "group", grades, item_grades, receipt)
+    SELECT %s, box_id, "group", %s, %s, %s FROM claimed
+    RETURNING box_id
+), note AS (
+    INSERT INTO {BallotComment._meta.db_table} (id, box_id, text)
+    SELECT %s, box_id, %s FROM ballot WHERE %s
+)
+SELECT count(*) FROM ballot
+"""
+
+
+def _claim_and_store(token: BallotToken, channel: str, sub_hash: str, grades: str, item_grades: str,
+                     receipt: str, comment: str) -> bool:
+    """Claim the token and store the ballot (and its comment, apart). False when the token was not issued."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_CAST, [
+                TokenStatus.USED, channel, sub_hash, token.pk, TokenStatus.ISSUED,
+                uuid.uuid4(), grades, item_grades, receipt,
+                uuid.uuid4(), comment, bool(comment),
+            ])
+            row = cursor.fetchone()
+            return bool(row and row[0] == 1)
     with transaction.atomic():
-        claimed = 0
-        # Paper sheets are collected at the meeting and keyed by tellers after the box is closed.
-        if box.state == BoxState.OPEN or (channel == TokenChannel.PAPER and box.state == BoxState.CLOSED):
-            # The claim: a conditional UPDATE on the token row alone, so PostgreSQL re-checks
-            # status=issued after waiting on a concurrent claimer — exactly one wins.
-            claimed = BallotToken.objects.filter(pk=token.pk, status=TokenStatus.ISSUED).update(
-                status=TokenStatus.USED, channel=channel, submission_hash=sub_hash
-            )
-        if claimed != 1:
-            current = BallotToken.objects.filter(pk=token.pk).values("status", "submission_hash").first()
-            status = current["status"] if current else None
-            if current and nonce and status == TokenStatus.USED and current["submission_hash"] == sub_hash:
-                return CastResult(receipt=receipt, already_counted=True)
-            raise _refusal(status, box.state)
-        try:
-            Ballot.objects.create(box_id=token.box_id, group=token.group, grades=grades,
-                                  item_grades=item_grades, receipt=receipt)
-        except IntegrityError:  # a receipt collision (≈2^-50): roll back; the voter simply submits again
-            raise ValidationError("提交失败，请重新提交") from None
+        if BallotToken.objects.filter(pk=token.pk, status=TokenStatus.ISSUED).update(
+            status=TokenStatus.USED, channel=channel, submission_hash=sub_hash
+        ) != 1:
+            return False
+        Ballot.objects.create(box_id=token.box_id, group=token.group, grades=grades,
+                              item_grades=item_grades, receipt=receipt)
         if comment:
             BallotComment.objects.create(box_id=token.box_id, text=comment)
-    return CastResult(receipt=receipt, already_counted=False)
+    return True
