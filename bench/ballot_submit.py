@@ -233,6 +233,63 @@ def stored_receipts(box_id: int) -> set[str]:
     return set(Ballot.objects.filter(box_id=box_id).values_list("receipt", flat=True))
 
 
+WRK_SCRIPT = r"""
+-- Each wrk thread casts with its own slice of the token file, one token per request, never twice.
+local tokens = {}
+for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
+local counter = 1
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  thread:set("nthreads", %(threads)d)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = id + 1
+  non200 = 0
+end
+function request()
+  local secret = tokens[counter] or tokens[#tokens]
+  counter = counter + nthreads
+  local grades = string.rep("12340", 6)
+  local body = '{"token":"' .. secret .. '","grades":"' .. grades .. '","nonce":"wrk-' .. secret .. '"}'
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, body)
+end
+function response(status, headers, body)
+  if status ~= 200 then non200 = non200 + 1 end
+end
+function done(summary, latency, requests)
+  local errs = 0
+  for _, t in ipairs(threads) do errs = errs + (t:get("non200") or 0) end
+  io.write(string.format("WRK requests=%%d seconds=%%.3f p50=%%.1f p99=%%.1f non200=%%d sockerr=%%d\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    errs, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk_phase(port: int, secrets: list[str], connections: int, seconds: int, work_dir: Path) -> str | None:
+    """The same casts driven by wrk (C, 2 threads): the server's rate without a Python load generator
+    competing for the two cores. None when wrk is not installed (apt-get install wrk)."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        return None
+    tokens = work_dir / "wrk-tokens.txt"
+    tokens.write_text("\n".join(secrets) + "\n")
+    script = work_dir / "cast.lua"
+    script.write_text(WRK_SCRIPT % {"tokens": tokens, "threads": 2, "path": CAST_PATH})
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+                          f"http://{HOST}:{port}/"], capture_output=True, text=True, timeout=seconds + 60)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK ")), "")
+    if not line:
+        return f"wrk 未给出结果：{out.stdout[-300:]} {out.stderr[-300:]}"
+    f = dict(kv.split("=") for kv in line[4:].split())
+    rate = int(f["requests"]) / float(f["seconds"])
+    return (f"wrk（C 负载发生器，{connections} 个并发连接，{seconds} s）：{rate:,.0f} 张/秒，p50 {float(f['p50']):.0f} ms，"
+            f"p99 {float(f['p99']):.0f} ms，非 200 应答 {f['non200']}，连接错误 {f['sockerr']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=500, help="同时投票的手机数（默认 500）")
@@ -243,6 +300,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=5000, help="psycopg 基线写入张数（默认 5000）")
     parser.add_argument("--postgres", default=DEFAULT_URL, metavar="URL", help=f"PostgreSQL（默认 {DEFAULT_URL}，会删除重建）")
     parser.add_argument("--keep", action="store_true", help="保留数据目录和数据库")
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="wrk 阶段秒数（默认 10；0 跳过；需要 wrk）")
     args = parser.parse_args()
     phones = max(1, min(args.phones, 2000))
     rounds = max(1, min(args.rounds, 10))
@@ -255,7 +313,9 @@ def main() -> None:
     proc = None
     try:
         t0 = time.perf_counter()
-        box_id, secrets = setup_box(warm + phones * rounds + n_paced + n_baseline)
+        wrk_seconds = max(0, min(args.wrk_seconds, 60))
+        n_wrk = 2000 * wrk_seconds  # more than the server can take in that time
+        box_id, secrets = setup_box(warm + phones * rounds + n_paced + n_baseline + n_wrk)
         from django.db import connections
 
         connections.close_all()
@@ -287,6 +347,12 @@ def main() -> None:
         paced_out, paced_elapsed = asyncio.run(paced(port, chunk, rate, phones))
         acknowledged |= set(paced_out.receipts)
         print(describe(f"匀速到达（每秒 {rate:.0f} 部，共 {n_paced} 部）", paced_out, n_paced, paced_elapsed))
+
+        wrk_line = None
+        if wrk_seconds:
+            wrk_line = wrk_phase(port, secrets[cursor:cursor + n_wrk], phones, wrk_seconds, bench.data_dir)
+            cursor += n_wrk
+            print(wrk_line or "wrk 未安装，跳过 C 负载发生器阶段（apt-get install wrk）")
 
         raw_rate = raw_baseline(args.postgres, box_id, secrets[cursor:cursor + n_baseline])
         stored = stored_receipts(box_id)
