@@ -8,6 +8,7 @@ Built with the models directly (the demo is data, not a user's actions), plus on
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,18 @@ from django.db.models import ProtectedError
 
 from shuping.accounts.models import Role, User, UserRole
 from shuping.audit.log import record
+from shuping.ballots import casting
+from shuping.ballots.actions import setup as ballot_setup
+from shuping.ballots.models import (
+    Ballot,
+    BallotBox,
+    BallotComment,
+    BallotLine,
+    BallotToken,
+    InvalidSheet,
+    PaperEntry,
+    TokenChannel,
+)
 from shuping.campaigns import actions as campaign_actions
 from shuping.campaigns.models import Campaign, CampaignState, ParticipantMode
 from shuping.orgs.models import Person, Unit
@@ -119,6 +132,34 @@ def _demo_unit_ids() -> list[list[int]]:
     return levels[:-1]
 
 
+# Tokens per voter group (区委领导, 领导小组成员, 党代表, 基层党员群众代表).
+TOKENS_PER_GROUP = (9, 21, 40, 60)
+
+
+def _vote_2022(organiser: User, campaign: Campaign) -> None:
+    """Last year's 民主测评: most tokens used on phones, some not returned, box closed and published.
+
+    Grades are drawn with a fixed seed and a per-reporter lean, so the tally looks like a real one."""
+    box = ballot_setup.create_box(organiser, campaign)
+    tokens = ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
+    ballot_setup.open_box(organiser, box)
+    box.refresh_from_db()
+    rng = random.Random(2022)
+    n_lines = box.lines.count()
+    lean = [rng.choice((0.75, 0.6, 0.5, 0.35)) for _ in range(n_lines)]
+    for token in tokens:
+        if rng.random() < 0.06:  # not returned
+            continue
+        grades = "".join(
+            "0" if rng.random() < 0.03 else
+            "1" if (r := rng.random()) < lean[i] else "2" if r < lean[i] + 0.3 else "3" if r < 0.97 else "4"
+            for i in range(n_lines))
+        token.box = box
+        casting.cast(token, TokenChannel.PHONE, grades, nonce=f"demo-2022-{token.serial}", n_lines=n_lines)
+    ballot_setup.close_box(organiser, box)
+    ballot_setup.publish_box(organiser, box)
+
+
 def wipe() -> None:
     """Remove the demo district, its campaigns, people and demo logins. The audit log stays (append-only)."""
     levels = _demo_unit_ids()
@@ -126,6 +167,12 @@ def wipe() -> None:
     if not ids:
         return
     try:
+        boxes = BallotBox.objects.filter(campaign__committee_id__in=ids)
+        for model in (Ballot, BallotComment, InvalidSheet, PaperEntry):
+            model.objects.filter(box__in=boxes).delete()
+        BallotToken.objects.filter(box__in=boxes).delete()
+        BallotLine.objects.filter(box__in=boxes).delete()
+        boxes.delete()
         Campaign.objects.filter(committee_id__in=ids).delete()
         # Demo logins are tied to demo people; a same-named account made by hand is left alone.
         User.objects.filter(username__in=[u for u, *_ in LOGINS], person__unit_id__in=ids).delete()
@@ -189,8 +236,10 @@ def load(reset: bool = False) -> DemoResult:
     )
     campaign_actions.add_participants(organiser, last_year, streets, mode=ParticipantMode.ONSITE, draw_group=ONSITE_GROUP)
     campaign_actions.add_participants(organiser, last_year, bodies, mode=ParticipantMode.WRITTEN)
-    for state in (CampaignState.PUBLISHED, CampaignState.MEETING, CampaignState.TALLYING, CampaignState.REVIEW,
-                  CampaignState.ANNOUNCED, CampaignState.ARCHIVED):
+    campaign_actions.transition(organiser, last_year, CampaignState.PUBLISHED)
+    campaign_actions.transition(organiser, last_year, CampaignState.MEETING)
+    _vote_2022(organiser, last_year)
+    for state in (CampaignState.TALLYING, CampaignState.REVIEW, CampaignState.ANNOUNCED, CampaignState.ARCHIVED):
         campaign_actions.transition(organiser, last_year, state)
     this_year = campaign_actions.copy_campaign(organiser, last_year)
     meeting = date(2024, 1, 18)
@@ -202,6 +251,9 @@ def load(reset: bool = False) -> DemoResult:
     lot = campaign_actions.draw_lots(organiser, this_year, ONSITE_GROUP, len(ONSITE_CODES), seed=LOT_SEED)
     drawn = list(lot.drawn)
     campaign_actions.transition(organiser, this_year, CampaignState.PUBLISHED)
+    # 2023: the ballot box is set up and its tokens issued, ready to print and open at the meeting.
+    box = ballot_setup.create_box(organiser, this_year)
+    ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
 
     # The reporter is the secretary of the first unit to speak; the owner is a colleague there.
     first = units[drawn[0]]
