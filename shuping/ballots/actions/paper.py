@@ -32,6 +32,7 @@ from shuping.accounts.access import check_roles, visible_campaigns
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots import casting, codes
+from shuping.ballots.actions import setup as ballot_setup
 from shuping.ballots.models import (
     BallotBox,
     BallotLine,
@@ -402,21 +403,9 @@ class Progress:
 def progress(user: User, box: BallotBox) -> Progress:
     """Counts only — two aggregate queries, cheap enough to poll."""
     check_roles(user, *PROGRESS_READERS)
-    p = Progress()
-    for row in BallotToken.objects.filter(box=box).values("status", "channel").annotate(n=Count("id")).order_by():
-        status, channel, n = row["status"], row["channel"], row["n"]
-        if status == TokenStatus.REVOKED:
-            continue
-        p.issued += n
-        if status == TokenStatus.USED:
-            if channel == TokenChannel.PHONE:
-                p.phone += n
-            else:
-                p.confirmed += n
-        elif status == TokenStatus.INVALID:
-            p.invalid += n
-        else:
-            p.unused += n
+    total = ballot_setup.turnout(box).total  # the same token counts the organiser's turnout shows
+    p = Progress(issued=total.issued, confirmed=total.paper, invalid=total.invalid, phone=total.phone,
+                 unused=total.remaining)
     p.keyed_once, p.mismatched, p.mine_pending = _pending(box, user.pk)
     return p
 
