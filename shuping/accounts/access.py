@@ -31,6 +31,10 @@ AUDIT_READERS = (Role.OBSERVER, Role.ADMIN, Role.ORGANISER)
 WIDE_READERS = (Role.ORGANISER, Role.ADMIN, Role.OBSERVER, Role.CHAIR, Role.JUDGE, Role.TELLER)
 # Roles that see campaigns still in draft.
 DRAFT_READERS = (Role.ORGANISER, Role.ADMIN, Role.OBSERVER)
+# 民主测评: who reads a box's setup and turnout, its tally, and the tellers' progress.
+BALLOT_SETUP_READERS = (Role.ORGANISER, Role.OBSERVER)
+BALLOT_RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+PAPER_PROGRESS_READERS = (Role.TELLER, Role.ORGANISER, Role.OBSERVER)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -16,13 +16,12 @@ from ninja.responses import Status
 
 from shuping.accounts import access
 from shuping.accounts.access import CAMPAIGN_EDITORS, check_roles
-from shuping.accounts.models import Role
 from shuping.ballots import codes, pdf
 from shuping.ballots.actions import setup
 from shuping.ballots.models import BallotBox, BallotToken, BoxState, TokenStatus
 
 router = Router(tags=["民主测评·票箱设置"])
-READERS = (Role.ORGANISER, Role.OBSERVER)
+READERS = access.BALLOT_SETUP_READERS
 
 
 class LineOut(Schema):

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
-from shuping.accounts.access import check_roles, visible_campaigns
+from shuping.accounts.access import BALLOT_RESULT_READERS, check_roles, visible_campaigns
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots import codes
@@ -39,7 +39,7 @@ from shuping.ballots.models import (
 )
 from shuping.ballots.tally import Tally, tally
 
-RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+RESULT_READERS = BALLOT_RESULT_READERS
 EXPORTERS = (Role.ORGANISER, Role.OBSERVER)
 COUNTABLE_STATES = (BoxState.CLOSED, BoxState.PUBLISHED)
 

@@ -17,13 +17,12 @@ from django.views.decorators.http import require_POST
 
 from shuping.accounts import access
 from shuping.accounts.access import CAMPAIGN_EDITORS, WIDE_READERS, roles_required
-from shuping.accounts.models import Role
 from shuping.ballots import pdf
 from shuping.ballots.actions import setup
 from shuping.ballots.models import BallotBox, BallotToken, BoxState, TokenStatus
 from shuping.campaigns.models import Campaign
 
-READERS = (Role.ORGANISER, Role.OBSERVER)
+READERS = access.BALLOT_SETUP_READERS
 LIVE_STATES = (BoxState.OPEN, BoxState.CLOSED)
 TOKENS_PER_PAGE = 200
 

@@ -23,7 +23,7 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     items.append((reverse("campaigns:list"), "考核方案"))
     if user.has_role(Role.TELLER):
         items.append((reverse("ballots:paper_home"), "纸质票录入"))
-    if user.has_role(Role.ORGANISER, Role.OBSERVER, Role.CHAIR):
+    if user.has_role(*access.BALLOT_RESULT_READERS):
         items.append((reverse("ballots:results_home"), "测评结果"))
     if user.has_role(*access.USER_MANAGERS):
         items.append((reverse("accounts:users"), "用户与角色"))

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from shuping.accounts.access import check_roles, visible_campaigns
+from shuping.accounts.access import PAPER_PROGRESS_READERS, check_roles, visible_campaigns
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots import casting, codes
@@ -46,7 +46,7 @@ from shuping.ballots.models import (
 
 KEYERS = (Role.TELLER,)
 RESOLVERS = (Role.TELLER, Role.ORGANISER)
-PROGRESS_READERS = (Role.TELLER, Role.ORGANISER, Role.OBSERVER)
+PROGRESS_READERS = PAPER_PROGRESS_READERS
 PAPER_STATES = (BoxState.OPEN, BoxState.CLOSED)
 
 # What a teller sees when the sheet is looked up (never the content of an earlier keying).
