@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "shuping.orgs",
     "shuping.campaigns",
     "shuping.ballots",
+    "shuping.scoring",
+    "shuping.results",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,7 @@ urlpatterns = [
     path("audit/", include("shuping.audit.urls")),
     path("ballots/", include("shuping.ballots.urls")),
     path("v/", include("shuping.ballots.urls_vote")),
+    path("scoring/", include("shuping.scoring.urls")),
+    path("results/", include("shuping.results.urls")),
     path("api/", api.urls),
 ]

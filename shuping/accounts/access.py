@@ -35,6 +35,16 @@ DRAFT_READERS = (Role.ORGANISER, Role.ADMIN, Role.OBSERVER)
 BALLOT_SETUP_READERS = (Role.ORGANISER, Role.OBSERVER)
 BALLOT_RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
 PAPER_PROGRESS_READERS = (Role.TELLER, Role.ORGANISER, Role.OBSERVER)
+# 现场评分: who runs the panel, windows and 日常考核 import; who reads scoring progress; who scores
+# (a judge also needs a seat on the campaign's panel).
+SCORING_MANAGERS = (Role.ORGANISER,)
+SCORING_PROGRESS_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+SCORERS = (Role.JUDGE,)
+# 考核结果: who reads every reporter's result (reporters read their own once published), who computes,
+# submits and reviews (a second organiser), who signs for the committee.
+RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+RESULT_MANAGERS = (Role.ORGANISER,)
+RESULT_SIGNERS = (Role.ORGANISER, Role.CHAIR)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

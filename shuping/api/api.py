@@ -54,10 +54,14 @@ def _add_routers() -> None:
     from shuping.ballots.api import router as ballots_router
     from shuping.campaigns.api import router as campaigns_router
     from shuping.orgs.api import router as orgs_router
+    from shuping.results.api import router as results_router
+    from shuping.scoring.api import router as scoring_router
 
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", ballots_router)
+    api.add_router("/", scoring_router)
+    api.add_router("/", results_router)
 
 
 

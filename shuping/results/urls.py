@@ -1,0 +1,4 @@
+"""Pages of 考核结果."""
+
+app_name = "results"
+urlpatterns: list = []
