@@ -260,8 +260,8 @@ def compute(scheme: Mapping[str, Any], reporters: Sequence[ReporterInputs],
                                    if present and values[c] is not None else None))
             for c in COMPONENTS
         )
-        composite = (sum((weights[c] * values[c] for c in COMPONENTS if values[c] is not None), Fraction(0))
-                     / present if present else None)
+        given = {c: v for c, v in values.items() if v is not None}
+        composite = sum((weights[c] * v for c, v in given.items()), Fraction(0)) / present if present else None
         prepared.append((r, j, comps, values, composite))
 
     keys = {r.key: _sort_key(composite, values, tie_breaks) for r, _, _, values, composite in prepared}
