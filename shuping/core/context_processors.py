@@ -21,6 +21,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     elif user.unit_id:
         items.append((reverse("orgs:unit", args=[user.unit_id]), "本单位"))
     items.append((reverse("campaigns:list"), "考核方案"))
+    if user.has_role(*access.SCORERS, *access.SCORING_MANAGERS):
+        items.append((reverse("scoring:judging_home"), "现场评分"))
     if user.has_role(Role.TELLER):
         items.append((reverse("ballots:paper_home"), "纸质票录入"))
     if user.has_role(*access.BALLOT_RESULT_READERS):
