@@ -207,6 +207,18 @@ def publish_problems(campaign: Campaign) -> list[str]:
     return problems
 
 
+def _check_result_sheet(c: Campaign, src: str, to_state: str) -> None:
+    """Once results are computed, 已公布 follows the result sheet: it is published (and reopened) on the
+    results page, never by moving the campaign alone."""
+    sheet = getattr(c, "result_sheet", None)  # the reverse one-to-one raises AttributeError when absent
+    if sheet is None:
+        return
+    if to_state == CampaignState.ANNOUNCED and sheet.state != "published":
+        raise ValidationError("考核结果尚未公布：请在“考核结果”页完成审核、签批和公布")
+    if src == CampaignState.ANNOUNCED and to_state == CampaignState.REVIEW and sheet.state == "published":
+        raise ValidationError("考核结果已公布：如需更正，请在“考核结果”页说明理由后重新打开")
+
+
 @transaction.atomic
 def transition(actor: User, campaign: Campaign, to_state: str, reason: str = "") -> Campaign:
     _check_writer(actor)
@@ -222,6 +234,7 @@ def transition(actor: User, campaign: Campaign, to_state: str, reason: str = "")
     backward = (src, to_state) in BACKWARD
     if backward and not reason:
         raise ValidationError(f"从“{_label(src)}”退回“{_label(to_state)}”必须填写理由")
+    _check_result_sheet(c, src, to_state)
     if to_state == CampaignState.PUBLISHED:
         problems = publish_problems(c)
         if problems:
