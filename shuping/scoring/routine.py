@@ -205,7 +205,7 @@ def import_routine(actor: User, campaign: Campaign, data: bytes, filename: str) 
     if reason:
         raise ValidationError(reason)
     parsed = read_routine(data, filename)
-    if parsed.problems:
+    if parsed.problems and not parsed.rows:  # unreadable file, sheet or header: no rows to check further
         raise RoutineRejected(filename, parsed.problems)
     with transaction.atomic():
         # Lock the campaign and its result sheet so a submission or a state change cannot slip in between.
