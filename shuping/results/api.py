@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
@@ -20,7 +21,7 @@ from shuping.accounts.models import Role, User
 from shuping.campaigns.models import Participant
 from shuping.campaigns.scheme import COMPONENTS
 from shuping.results import actions, compute, maths
-from shuping.results.models import FollowUp, ResultSheet
+from shuping.results.models import FollowUp, FollowUpKind, ResultSheet
 
 router = Router(tags=["考核结果"])
 
@@ -374,8 +375,11 @@ def _follow_up(fu: FollowUp) -> dict[str, Any]:
             summary="“一般”“差”等次的后续措施（约谈、通报批评、限期整改）；述职人：公布后仅本单位")
 def list_follow_ups(request: HttpRequest, campaign_id: int) -> Any:
     user, sheet = _sheet(request, campaign_id, *RESULT_VIEWERS)
-    qs = FollowUp.objects.filter(campaign_id=sheet.campaign_id).select_related("participant__unit",
-                                                                                "participant__secretary")
+    # Measures in the order domain.md lists them (约谈, 通报批评, 限期整改), not by their codes.
+    kind_order = Case(*(When(kind=k, then=Value(i)) for i, k in enumerate(FollowUpKind.values)))
+    qs = (FollowUp.objects.filter(campaign_id=sheet.campaign_id)
+          .select_related("participant__unit", "participant__secretary")
+          .order_by("participant__mode", "participant__speaking_order", "participant__unit__sort_order", kind_order))
     if not actions.is_reader(user):
         qs = qs.filter(participant__unit_id=_own_unit(user))
     return [_follow_up(fu) for fu in qs]
