@@ -27,6 +27,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("ballots:paper_home"), "纸质票录入"))
     if user.has_role(*access.BALLOT_RESULT_READERS):
         items.append((reverse("ballots:results_home"), "测评结果"))
+    if user.has_role(*access.RESULT_READERS, Role.REPORTER):
+        items.append((reverse("results:home"), "考核结果"))
     if user.has_role(*access.USER_MANAGERS):
         items.append((reverse("accounts:users"), "用户与角色"))
     if user.has_role(*access.AUDIT_READERS):
