@@ -158,6 +158,7 @@ def _control_ctx(user: User, campaign: Campaign) -> dict[str, Any]:
     return {
         "campaign": campaign, "tab": "scoring", "can_edit": can_edit, "can_see_lots": user.has_role(*WIDE_READERS),
         "rows": rows, "seats": seats, "locked": locked,
+        "scored": set(JudgeScore.objects.filter(participant__campaign=campaign).values_list("judge_id", flat=True)),
         "can_move": can_edit and scoring_open,
         "can_panel": can_edit and campaign.state not in judging.PANEL_CLOSED_STATES and not locked,
         "live": scoring_open and any(r.window == WindowState.OPEN for r in rows),

@@ -234,6 +234,8 @@ def test_panel_and_recusal_forms(users, client_for, meeting, reporters, panel, j
     assert "已取消“评委丙”对西城街道党工委（孙西华）的回避" in r.content.decode()
     judging.open_window(users.organiser, reporters.west)
     judging.save_score(newcomer, reporters.west, GOOD, submit=True)
+    html = c.get(reverse("scoring:control", args=[meeting.pk])).content.decode()
+    assert 'data-testid="remove-judge_c"' not in html and 'data-testid="remove-judge"' in html  # 已评分: no button
     r = c.post(reverse("scoring:panel", args=[meeting.pk, "remove"]), {"judge": newcomer.pk}, follow=True)
     assert "评委“评委丙”已有 1 份评分，不能移出评委名单" in r.content.decode()
     r = c.post(reverse("scoring:panel", args=[meeting.pk, "remove"]), {"judge": judges.judge.pk}, follow=True)
