@@ -30,7 +30,7 @@ from shuping.accounts.access import (
 from shuping.accounts.models import Role
 from shuping.campaigns.models import Campaign, CampaignState, Participant
 from shuping.results import actions, explain
-from shuping.results.models import FollowUp, ResultSheet, SheetState
+from shuping.results.models import FollowUp, FollowUpKind, ResultSheet, SheetState
 
 HOME_READERS = (*RESULT_READERS, Role.REPORTER)
 VERIFIERS = (Role.ORGANISER, Role.OBSERVER)
@@ -112,12 +112,12 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if sheet is not None:
         rows = explain.table(sheet.inputs, sheet.outputs)
+        decisions = _decisions(sheet)
         ctx.update({
             "rows": rows,
             "averages": explain.averages(sheet.outputs),
             "quota": explain.quota_text(sheet.inputs, sheet.outputs),
-            "ties": [r for r in rows if r.quota_tie],
-            "decisions": _decisions(sheet),
+            "ties": [(r, decisions.get(r.key)) for r in rows if r.quota_tie],
             "grade_choices": GRADE_CHOICES,
             "box": sheet.inputs.get("details", {}).get("ballot", {}).get("box"),
             "review_blocked": SAME_PERSON if user.pk in (sheet.computed_by_id, sheet.submitted_by_id) else "",
@@ -182,7 +182,10 @@ def mine(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_ups(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     campaign = access.get_campaign(user, pk)
-    items = list(FollowUp.objects.filter(campaign=campaign).select_related("participant__unit", "participant__secretary"))
+    order = {kind: i for i, kind in enumerate(FollowUpKind.values)}  # 约谈, 通报批评, 限期整改
+    items = sorted(FollowUp.objects.filter(campaign=campaign).select_related("participant__unit", "participant__secretary"),
+                   key=lambda f: (f.participant.speaking_order is None, f.participant.speaking_order or 0,
+                                  f.participant.unit.sort_order, order.get(f.kind, 99)))
     return render(request, "results/follow_ups.html", {
         **_tabs(campaign, user), "items": items, "may_edit": user.has_role(*RESULT_MANAGERS),
         "sheet": _sheet(campaign)})
