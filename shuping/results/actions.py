@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -23,7 +23,7 @@ from shuping.accounts.access import (
     check_roles,
     get_campaign,
 )
-from shuping.accounts.models import User
+from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots.actions import setup as box_setup
 from shuping.ballots.models import BoxState
@@ -77,6 +77,8 @@ def get_sheet(user: User, campaign_id: int) -> ResultSheet:
     campaign = get_campaign(user, campaign_id)
     sheet = ResultSheet.objects.filter(campaign=campaign).select_related("campaign").first()
     if not user.has_role(*RESULT_READERS):
+        if not user.has_role(Role.REPORTER):
+            raise PermissionDenied("您没有查看考核结果的权限")
         if sheet is None or sheet.state != SheetState.PUBLISHED or not user.unit_id:
             raise Http404("考核结果尚未公布")
         if not sheet.rows.filter(participant__unit_id=user.unit_id).exists():
@@ -263,15 +265,26 @@ def publish_results(actor: User, sheet: ResultSheet) -> ResultSheet:
     s.state, s.published_at, s.published_by = SheetState.PUBLISHED, timezone.now(), actor
     s.save()
     _move_campaign(actor, s.campaign, CampaignState.ANNOUNCED)
-    created = []
+    created, removed = [], []
+    required = set()
     for row in s.rows.select_related("participant__unit"):
         for kind in FOLLOW_UPS.get(row.grade, ()):
-            _fu, new = FollowUp.objects.get_or_create(campaign=s.campaign, participant=row.participant, kind=kind,
+            required.add((row.participant_id, kind))
+            fu, new = FollowUp.objects.get_or_create(campaign=s.campaign, participant=row.participant, kind=kind,
                                                      defaults={"grade": row.grade})
             if new:
                 created.append({"participant": row.participant_id, "kind": kind, "grade": row.grade})
+            elif fu.grade != row.grade:
+                FollowUp.objects.filter(pk=fu.pk).update(grade=row.grade)
+    # A measure from an earlier publication that the corrected grade no longer calls for goes, unless the
+    # organiser already worked on it (then it stays, with its history, for them to close).
+    for fu in FollowUp.objects.filter(campaign=s.campaign):
+        if (fu.participant_id, fu.kind) not in required and not (fu.responsible or fu.due_date or fu.done_at
+                                                                  or fu.note):
+            removed.append({"participant": fu.participant_id, "kind": fu.kind, "grade": fu.grade})
+            fu.delete()
     record(actor, "results.publish", s, f"公布考核结果（{s.rows.count()} 个述职对象），输入摘要 {s.input_digest[:12]}…",
-           {"input_digest": s.input_digest, "follow_ups": created})
+           {"input_digest": s.input_digest, "follow_ups": created, "follow_ups_removed": removed})
     return s
 
 

@@ -41,15 +41,3 @@ def test_it_says_when_there_is_nothing_to_check(db):
     with pytest.raises(CommandError, match="没有可核对的考核结果"):
         call_command("results", "verify")
 
-
-def test_the_campaign_cannot_be_announced_around_the_result_workflow(users, scored):
-    """Once computed, 已公布 comes from publishing the results, not from moving the campaign alone."""
-    from django.core.exceptions import ValidationError
-
-    from shuping.campaigns import actions as campaign_actions
-
-    sheet = actions.compute_results(users.organiser, scored.campaign)
-    actions.submit_results(users.organiser, sheet)
-    scored.campaign.refresh_from_db()
-    with pytest.raises(ValidationError, match="考核结果尚未公布"):
-        campaign_actions.transition(users.organiser, scored.campaign, "announced")
