@@ -173,6 +173,11 @@ class ImportResult:
         return sum(1 for s in self.scores if s.changed)
 
     @property
+    def had_scores(self) -> bool:
+        """Whether the campaign had scores before: then the old → new comparison is worth showing open."""
+        return any(s.previous is not None for s in self.scores) or self.removed > 0
+
+    @property
     def removed(self) -> int:
         return sum(1 for u in self.without_score if u.previous is not None)
 
