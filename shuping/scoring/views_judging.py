@@ -173,13 +173,14 @@ def control(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _control_ctx(user, campaign)
     recusals = list(Recusal.objects.filter(campaign=campaign).select_related("judge", "participant__unit",
                                                                                "participant__secretary"))
-    own_unit = [(s.user, p) for s in ctx["seats"] for p in campaign.participants.select_related("unit", "secretary")
+    participants = judging.ordered_participants(campaign)
+    own_unit = [(s.user, p) for s in ctx["seats"] for p in participants
                 if s.user.unit_id and s.user.unit_id == p.unit_id]
     seated = {s.user_id for s in ctx["seats"]}
     candidates = [u for u in User.objects.filter(is_active=True, roles__role=Role.JUDGE).select_related("unit")
                   .order_by("username") if u.pk not in seated]
     ctx.update({"recusals": recusals, "own_unit": own_unit, "candidates": candidates,
-                "participants": judging.ordered_participants(campaign)})
+                "participants": participants})
     return render(request, "scoring/judging/control.html", ctx)
 
 
