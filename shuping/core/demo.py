@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,11 @@ from shuping.ballots.models import (
 from shuping.campaigns import actions as campaign_actions
 from shuping.campaigns.models import Campaign, CampaignState, ParticipantMode
 from shuping.orgs.models import Person, Unit
+from shuping.results import actions as result_actions
+from shuping.results.models import FollowUp, GradeDecision, ResultRow, ResultSheet
+from shuping.scoring import actions_judging as judging
+from shuping.scoring import actions_routine
+from shuping.scoring.models import JudgeReminder, JudgeScore, JudgeSeat, Recusal, RoutineScore, ScoringWindow
 
 ROOT_CODE = "QC"
 PASSWORD = "shuping-demo-2026"
@@ -86,13 +92,21 @@ EXTRA_PEOPLE = [
     ("QC", "许文涛", "男", "区委组织部干部"),
     ("QC", "钱志远", "男", "区委党的建设工作领导小组成员"),
     ("QC", "谢春华", "女", "区委组织部信息科科长"),
+    # 评委 (with 钱志远 above): the panel of the 2022 and 2023 meetings
+    ("QC", "李国栋", "男", "区人大常委会副主任"),
+    ("QC", "陈思雨", "女", "区政协副主席"),
+    ("QC", "方志诚", "男", "区委党校常务副校长"),
+    ("QC", "蒋红梅", "女", "党代表、社区党委书记"),
 ]
+# Further judges (not in the login table; same password): username → name
+MORE_JUDGES = [("judge2", "李国栋"), ("judge3", "陈思雨"), ("judge4", "方志诚"), ("judge5", "蒋红梅")]
 
 # username → (roles, display name, person (unit code, name) or None, note shown in the login table)
 LOGINS: list[tuple[str, list[str], str, tuple[str, str] | None, str]] = [
-    ("organiser", [Role.ORGANISER], "王晓燕", ("QC", "王晓燕"), "区委组织部组织科：组织架构、考核方案、抽签、状态流转"),
-    ("chair", [Role.CHAIR], "周建国", ("QC", "周建国"), "区委书记，点评领导"),
-    ("judge", [Role.JUDGE], "钱志远", ("QC", "钱志远"), "评委：现场评分"),
+    ("organiser", [Role.ORGANISER], "王晓燕", ("QC", "王晓燕"), "区委组织部组织科：组织架构、考核方案、抽签、统分"),
+    ("organiser2", [Role.ORGANISER], "郑秋云", ("QC", "郑秋云"), "组织部部长：审核考核结果（统分以外的第二人）"),
+    ("chair", [Role.CHAIR], "周建国", ("QC", "周建国"), "区委书记，点评领导；代表领导小组签批考核结果"),
+    ("judge", [Role.JUDGE], "钱志远", ("QC", "钱志远"), "评委：现场评分（另有 judge2–judge5 四位评委，密码相同）"),
     ("reporter", [Role.REPORTER], "", None, "述职人：第一个现场述职的街道/镇书记，只看本单位"),
     ("owner", [Role.OWNER], "", None, "整改责任人：同一单位的组织委员"),
     ("teller", [Role.TELLER], "许文涛", ("QC", "许文涛"), "计票员：纸质票录入与复核"),
@@ -160,6 +174,57 @@ def _vote_2022(organiser: User, campaign: Campaign) -> None:
     ballot_setup.publish_box(organiser, box)
 
 
+# How well each 2022 reporter did, 0–1: steers the invented judge and 日常考核 scores, so the demo result has
+# a 好 quota to enforce, a 一般 with its follow-up measures, and an ordinary middle.
+STANDING = {"QC13": 0.97, "QC04": 0.96, "QC15": 0.96, "QC07": 0.95, "QC17": 0.96, "QC16": 0.90, "QC14": 0.88,
+            "QC01": 0.88, "QC03": 0.87, "QC06": 0.86, "QC11": 0.86, "QC05": 0.85, "QC12": 0.82, "QC02": 0.80,
+            "QC08": 0.70}
+
+
+def _judge_2022(organiser: User, campaign: Campaign, judges: list[User]) -> None:
+    """Last year's 现场评分: five judges score every reporter (written ones on their report), window by window."""
+    judging.set_panel(organiser, campaign, judges)
+    rng = random.Random(2023)
+    maxima = [int(m) for _, m in judging.indicators(campaign)]
+    for p in judging.ordered_participants(campaign):
+        judging.open_window(organiser, p)
+        lean = STANDING[p.unit.code]
+        for j in judges:
+            if judging.is_recused(j, p):
+                continue
+            halves = [min(2 * m, round(2 * m * rng.uniform(lean - 0.06, lean + 0.05))) for m in maxima]
+            judging.save_score(j, p, [str(Decimal(h) / 2) for h in halves], submit=True)
+        judging.close_window(organiser, p)
+
+
+def _routine_2022(organiser: User, campaign: Campaign) -> None:
+    """日常考核 imported the way the organiser does it: the template, filled in, uploaded."""
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(actions_routine.template(organiser, campaign)))
+    ws = wb["日常考核"]
+    rng = random.Random(2024)
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value:
+            row[3].value = min(1000, round(1000 * STANDING[row[0].value] + rng.randint(-20, 20))) / 10
+    out = io.BytesIO()
+    wb.save(out)
+    actions_routine.import_routine(organiser, campaign, out.getvalue(), "2022年度日常考核得分.xlsx")
+
+
+def _results_2022(organiser: User, reviewer: User, chair: User, campaign: Campaign) -> None:
+    """统分 → 审核 (a second organiser) → 领导小组决定并列 → 签批 → 公布."""
+    sheet = result_actions.compute_results(organiser, campaign)
+    result_actions.submit_results(organiser, sheet)
+    result_actions.review_results(reviewer, sheet, approve=True, note="已逐项核对评委评分、测评票数和日常考核得分")
+    for row in result_actions.quota_ties(sheet):
+        result_actions.decide_grade(chair, sheet, row.participant, "较好", "区委党建领导小组 2023 年第 1 次会议")
+    result_actions.sign_results(chair, sheet, "区委常委会 2023 年第 2 次会议")
+    result_actions.publish_results(organiser, sheet)
+
+
 def wipe() -> None:
     """Remove the demo district, its campaigns, people and demo logins. The audit log stays (append-only)."""
     levels = _demo_unit_ids()
@@ -167,6 +232,18 @@ def wipe() -> None:
     if not ids:
         return
     try:
+        campaigns = Campaign.objects.filter(committee_id__in=ids)
+        sheets = ResultSheet.objects.filter(campaign__in=campaigns)
+        ResultRow.objects.filter(sheet__in=sheets).delete()
+        GradeDecision.objects.filter(sheet__in=sheets).delete()
+        sheets.delete()
+        FollowUp.objects.filter(campaign__in=campaigns).delete()
+        JudgeScore.objects.filter(participant__campaign__in=campaigns).delete()
+        RoutineScore.objects.filter(participant__campaign__in=campaigns).delete()
+        ScoringWindow.objects.filter(participant__campaign__in=campaigns).delete()
+        JudgeSeat.objects.filter(campaign__in=campaigns).delete()
+        Recusal.objects.filter(campaign__in=campaigns).delete()
+        JudgeReminder.objects.filter(campaign__in=campaigns).delete()
         boxes = BallotBox.objects.filter(campaign__committee_id__in=ids)
         for model in (Ballot, BallotComment, InvalidSheet, PaperEntry):
             model.objects.filter(box__in=boxes).delete()
@@ -175,7 +252,8 @@ def wipe() -> None:
         boxes.delete()
         Campaign.objects.filter(committee_id__in=ids).delete()
         # Demo logins are tied to demo people; a same-named account made by hand is left alone.
-        User.objects.filter(username__in=[u for u, *_ in LOGINS], person__unit_id__in=ids).delete()
+        User.objects.filter(username__in=[u for u, *_ in LOGINS] + [u for u, _ in MORE_JUDGES],
+                            person__unit_id__in=ids).delete()
         Unit.objects.filter(pk__in=ids).update(secretary=None)
         Person.objects.filter(unit_id__in=ids).delete()
         for level in reversed(levels):  # leaves first: a unit's parent is PROTECTed
@@ -224,6 +302,17 @@ def load(reset: bool = False) -> DemoResult:
         user.save()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
         users[username] = user
+    for username, name in MORE_JUDGES:
+        if User.objects.filter(username=username).exists():
+            notes.append(f"用户 {username} 已存在，未改动")
+            continue
+        # 蒋红梅 leads a community under 城关街道: she is recused from scoring 城关街道 (回避) automatically.
+        user = User(username=username, display_name=name, person=people[("QC", name)],
+                    unit=units["QC01"] if username == "judge5" else None)
+        user.set_password(PASSWORD)
+        user.save()
+        UserRole.objects.create(user=user, role=Role.JUDGE)
+        users[username] = user
 
     # The campaigns are built through the same actions the organiser uses, so their history is real.
     root = units[ROOT_CODE]
@@ -239,8 +328,15 @@ def load(reset: bool = False) -> DemoResult:
     campaign_actions.transition(organiser, last_year, CampaignState.PUBLISHED)
     campaign_actions.transition(organiser, last_year, CampaignState.MEETING)
     _vote_2022(organiser, last_year)
-    for state in (CampaignState.TALLYING, CampaignState.REVIEW, CampaignState.ANNOUNCED, CampaignState.ARCHIVED):
-        campaign_actions.transition(organiser, last_year, state)
+    panel = [users[u] for u in ("judge", *(u for u, _ in MORE_JUDGES)) if u in users]
+    _judge_2022(organiser, last_year, panel)
+    campaign_actions.transition(organiser, last_year, CampaignState.TALLYING)
+    last_year.refresh_from_db()
+    _routine_2022(organiser, last_year)
+    reviewer = users.get("organiser2") or User.objects.get(username="organiser2")
+    chair = users.get("chair") or User.objects.get(username="chair")
+    _results_2022(organiser, reviewer, chair, last_year)
+    campaign_actions.transition(organiser, last_year, CampaignState.ARCHIVED)
     this_year = campaign_actions.copy_campaign(organiser, last_year)
     meeting = date(2024, 1, 18)
     campaign_actions.update_campaign(
@@ -254,6 +350,7 @@ def load(reset: bool = False) -> DemoResult:
     # 2023: the ballot box is set up and its tokens issued, ready to print and open at the meeting.
     box = ballot_setup.create_box(organiser, this_year)
     ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
+    judging.set_panel(organiser, this_year, panel)  # the same five judges score the 2023 meeting
 
     # The reporter is the secretary of the first unit to speak; the owner is a colleague there.
     first = units[drawn[0]]
