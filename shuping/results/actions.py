@@ -38,6 +38,7 @@ from shuping.results.models import (
     ResultSheet,
     SheetState,
 )
+from shuping.scoring.models import ScoringWindow
 
 # Follow-up measures by grade (domain.md "Results": 一般/差 trigger 约谈, 通报批评, 限期整改).
 FOLLOW_UPS = {
@@ -153,6 +154,13 @@ def submit_results(actor: User, sheet: ResultSheet) -> ResultSheet:
     check_roles(actor, *RESULT_MANAGERS)
     s = _lock_sheet(sheet)
     _require(s, (SheetState.COMPUTED,), "提交审核")
+    # Judges' saves lock their reporter's window row; holding them all, no save can slip in between this
+    # check and the lock (a save that waited re-checks the sheet after getting its window row).
+    list(ScoringWindow.objects.select_for_update().filter(participant__campaign_id=s.campaign_id)
+         .values_list("pk", flat=True))
+    current = compute.gather(s.campaign).snapshot(s.inputs["maths"].get("overrides"))
+    if compute.digest(current) != s.input_digest:
+        raise ValidationError("统分后评分、日常考核或测评数据有变化，请重新统分后再提交审核")
     s.state, s.submitted_at, s.submitted_by = SheetState.SUBMITTED, timezone.now(), actor
     s.save()
     _move_campaign(actor, s.campaign, CampaignState.REVIEW)

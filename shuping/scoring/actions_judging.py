@@ -26,6 +26,7 @@ from shuping.accounts.access import SCORERS, SCORING_MANAGERS, check_roles
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.campaigns.models import Campaign, CampaignState, Participant, ParticipantMode
+from shuping.results.models import ResultSheet, SheetState
 from shuping.scoring.models import JudgeReminder, JudgeScore, JudgeSeat, Recusal, ScoringWindow, WindowState
 
 # Windows open and close, and judges score, only while the meeting runs or the scores are being tallied.
@@ -338,6 +339,10 @@ def save_score(actor: User, participant: Participant, points: Sequence[Any], sub
         _check_scoring_state(c, "评分")
         values = parse_points(c, points)
         w = _lock_window(participant)  # saves for this reporter queue here; see the module docstring
+        # Submitting the results locks every window row first: a save that waited here behind a submission
+        # must see it (a fresh query, not the campaign's cached sheet).
+        if ResultSheet.objects.filter(campaign_id=c.pk).exclude(state=SheetState.COMPUTED).exists():
+            raise ValidationError(LOCKED)
         if Recusal.objects.filter(judge=actor, participant=participant).exists():  # set while we waited
             raise ValidationError(f"您须对{name}回避，不能评分")
         if w.state != WindowState.OPEN:

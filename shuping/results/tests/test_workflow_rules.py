@@ -46,3 +46,19 @@ def test_republishing_after_a_correction_drops_measures_the_new_grade_no_longer_
     kinds = dict(FollowUp.objects.filter(participant=scored.edu).values_list("kind", "grade"))
     assert "criticism" not in kinds
     assert kinds["talk"] == "一般" and kinds["rectify"] == "一般"
+
+
+def test_submitting_refuses_a_result_whose_inputs_changed_since_it_was_computed(users, scored):
+    """A judge's late correction (or a re-imported 日常考核) after 统分 must not go to review unseen."""
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from shuping.scoring.models import RoutineScore
+
+    sheet = actions.compute_results(users.organiser, scored.campaign)
+    RoutineScore.objects.filter(participant=scored.west).update(score=Decimal("86"))
+    with pytest.raises(ValidationError, match="请重新统分"):
+        actions.submit_results(users.organiser, sheet)
+    sheet = actions.compute_results(users.organiser, scored.campaign)
+    assert actions.submit_results(users.organiser, sheet).state == "submitted"
