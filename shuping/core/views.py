@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from shuping.accounts import access
 from shuping.campaigns.models import CampaignState, ParticipantMode
+from shuping.core.todo import todos
 from shuping.orgs.models import Unit
 
 
@@ -38,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "state_counts": [(CampaignState(s).label, s, n) for s, n in state_counts.items()],
         "unit_count": Unit.objects.count() if access.is_wide_reader(user) else None,
         "own_unit": user.unit if user.unit_id else None,
+        "todos": todos(user),
     }
     return render(request, "core/dashboard.html", context)
 
