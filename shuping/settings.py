@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "shuping.ballots",
     "shuping.scoring",
     "shuping.results",
+    "shuping.meetings",
+    "shuping.reports",
+    "shuping.rectification",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,19 @@ SCORERS = (Role.JUDGE,)
 RESULT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
 RESULT_MANAGERS = (Role.ORGANISER,)
 RESULT_SIGNERS = (Role.ORGANISER, Role.CHAIR)
+# 述职评议会: who runs the control screen, who reads the meeting (agenda, minutes), who writes 点评.
+MEETING_RUNNERS = (Role.ORGANISER,)
+MEETING_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+COMMENTATORS = (Role.CHAIR,)
+# 述职报告: organisers review every report; readers see them all; a reporter writes their own unit's.
+REPORT_REVIEWERS = (Role.ORGANISER,)
+REPORT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+REPORT_WRITERS = (Role.REPORTER,)
+# 整改台账: organisers keep the ledger and verify closures (never their own request); readers see it all;
+# a unit's owners and reporter see and work on their own unit's entries only.
+LEDGER_MANAGERS = (Role.ORGANISER,)
+LEDGER_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+LEDGER_UNIT_ROLES = (Role.OWNER, Role.REPORTER)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    name = "shuping.meetings"
+    verbose_name = "述职评议会"
