@@ -17,5 +17,8 @@ urlpatterns = [
     path("v/", include("shuping.ballots.urls_vote")),
     path("scoring/", include("shuping.scoring.urls")),
     path("results/", include("shuping.results.urls")),
+    path("meetings/", include("shuping.meetings.urls")),
+    path("reports/", include("shuping.reports.urls")),
+    path("ledger/", include("shuping.rectification.urls")),
     path("api/", api.urls),
 ]

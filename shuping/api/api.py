@@ -53,7 +53,10 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _add_routers() -> None:
     from shuping.ballots.api import router as ballots_router
     from shuping.campaigns.api import router as campaigns_router
+    from shuping.meetings.api import router as meetings_router
     from shuping.orgs.api import router as orgs_router
+    from shuping.rectification.api import router as ledger_router
+    from shuping.reports.api import router as reports_router
     from shuping.results.api import router as results_router
     from shuping.scoring.api import router as scoring_router
 
@@ -62,6 +65,9 @@ def _add_routers() -> None:
     api.add_router("/", ballots_router)
     api.add_router("/", scoring_router)
     api.add_router("/", results_router)
+    api.add_router("/", meetings_router)
+    api.add_router("/", reports_router)
+    api.add_router("/", ledger_router)
 
 
 

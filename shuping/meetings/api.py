@@ -1,0 +1,5 @@
+"""JSON API of meetings."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""JSON API of rectification."""
+
+from ninja import Router
+
+router = Router()

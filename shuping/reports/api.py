@@ -1,0 +1,5 @@
+"""JSON API of reports."""
+
+from ninja import Router
+
+router = Router()
