@@ -30,11 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_PG_URL, ROOT, prepare
+from common import DEFAULT_PG_URL, ROOT, insert_ballots, prepare
 
 TARGET_S = 2.0
-GROUP_SHARES = (0.05, 0.15, 0.30, 0.50)
-GRADE_WEIGHTS = {"1": 55, "2": 25, "3": 10, "4": 4, "0": 6}
 
 
 def timed(fn: Any, runs: int) -> tuple[float, Any]:
@@ -53,7 +51,7 @@ def build(n_reporters: int, n_judges: int, n_ballots: int) -> Any:
     from django.utils import timezone
 
     from shuping.accounts.models import Role, User, UserRole
-    from shuping.ballots.models import Ballot, BallotBox, BallotLine, BallotToken, BoxState, TokenChannel, TokenStatus
+    from shuping.ballots.models import BallotBox, BallotLine, BoxState
     from shuping.campaigns.models import Campaign, CampaignState, Participant
     from shuping.orgs.models import Person, Unit
     from shuping.scoring.models import JudgeScore, JudgeSeat, RoutineScore
@@ -92,21 +90,7 @@ def build(n_reporters: int, n_judges: int, n_ballots: int) -> Any:
         box = BallotBox.objects.create(campaign=campaign, state=BoxState.CLOSED)
         BallotLine.objects.bulk_create([BallotLine(box=box, participant=p, position=i) for i, p in enumerate(parts)])
 
-    chars, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
-    groups = rnd.choices(range(len(GROUP_SHARES)), weights=GROUP_SHARES, k=n_ballots)
-    t0 = time.perf_counter()
-    batch = 5000
-    for start in range(0, n_ballots, batch):
-        with transaction.atomic():
-            ballots, tokens = [], []
-            for i in range(start, min(start + batch, n_ballots)):
-                grades = "".join(rnd.choices(chars, weights=weights, k=n_reporters))
-                ballots.append(Ballot(box=box, group=groups[i], grades=grades, receipt=f"R{i:09d}"))
-                tokens.append(BallotToken(box=box, group=groups[i], serial=i + 1, secret=f"s{i:020d}",
-                                          code=f"C{i:09d}", status=TokenStatus.USED, channel=TokenChannel.PHONE))
-            Ballot.objects.bulk_create(ballots)
-            BallotToken.objects.bulk_create(tokens)
-    load_s = time.perf_counter() - t0
+    load_s = insert_ballots(box, n_ballots, n_reporters)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return Campaign.objects.get(pk=campaign.pk), organiser, box, load_s

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -31,11 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_PG_URL, ROOT, prepare
+from common import DEFAULT_PG_URL, ROOT, insert_ballots, prepare
 
 TARGET_S = 1.0
-GROUP_SHARES = (0.05, 0.15, 0.30, 0.50)  # 区委领导, 领导小组成员, 党代表, 基层党员群众代表
-GRADE_WEIGHTS = {"1": 55, "2": 25, "3": 10, "4": 4, "0": 6}
 
 
 def timed(fn: Any, runs: int) -> tuple[float, Any]:
@@ -51,11 +48,10 @@ def build(n_ballots: int, n_reporters: int) -> Any:
     """A closed box with `n_reporters` lines and `n_ballots` ballots (plus as many used tokens)."""
     from django.db import connection, transaction
 
-    from shuping.ballots.models import Ballot, BallotBox, BallotLine, BallotToken, BoxState, TokenChannel, TokenStatus
+    from shuping.ballots.models import BallotBox, BallotLine, BoxState
     from shuping.campaigns.models import Campaign, CampaignState, Participant
     from shuping.orgs.models import Person, Unit
 
-    rnd = random.Random(2026)
     with transaction.atomic():
         root = Unit.objects.create(code="T", name="基准区委", type="党委", category="区县委")
         units = Unit.objects.bulk_create([
@@ -72,21 +68,7 @@ def build(n_ballots: int, n_reporters: int) -> Any:
         box = BallotBox.objects.create(campaign=campaign, state=BoxState.CLOSED)
         BallotLine.objects.bulk_create([BallotLine(box=box, participant=p, position=i) for i, p in enumerate(parts)])
 
-    chars, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
-    groups = rnd.choices(range(len(GROUP_SHARES)), weights=GROUP_SHARES, k=n_ballots)
-    t0 = time.perf_counter()
-    batch = 5000
-    for start in range(0, n_ballots, batch):
-        with transaction.atomic():
-            ballots, tokens = [], []
-            for i in range(start, min(start + batch, n_ballots)):
-                grades = "".join(rnd.choices(chars, weights=weights, k=n_reporters))
-                ballots.append(Ballot(box=box, group=groups[i], grades=grades, receipt=f"R{i:09d}"))
-                tokens.append(BallotToken(box=box, group=groups[i], serial=i + 1, secret=f"s{i:020d}",
-                                          code=f"C{i:09d}", status=TokenStatus.USED, channel=TokenChannel.PHONE))
-            Ballot.objects.bulk_create(ballots)
-            BallotToken.objects.bulk_create(tokens)
-    load_s = time.perf_counter() - t0
+    load_s = insert_ballots(box, n_ballots, n_reporters)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return BallotBox.objects.select_related("campaign").get(pk=box.pk), load_s
