@@ -5,9 +5,10 @@ scored (panel minus 回避); the 民主测评 tally of the closed box (shuping.b
 query); the imported 日常考核 scores; and 整改成效 from last year's ledger. It returns the maths inputs
 (shuping.results.maths.ReporterInputs) and the details a page needs to explain them (names, ballot counts).
 
-整改成效: the rectification ledger (reports & ledger issue) is not built yet, so no campaign has ledger
-entries and the component drops out for everyone — exactly what domain.md prescribes for "no entries".
-`rectification_scores` is the one place that will read the ledger when it exists.
+整改成效: `rectification_scores` reads the previous campaign's ledger through
+shuping.rectification.scoring (share of a unit's entries closed and verified by their deadline, 0–100); a
+participant whose unit had no entries there has no score, so the component drops out of their composite —
+what domain.md prescribes for "no entries".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from shuping.ballots import counting
 from shuping.ballots.models import BallotBox
 from shuping.ballots.tally import show_percent
 from shuping.campaigns.models import Campaign, Participant
+from shuping.rectification.scoring import rectification_scores_for
 from shuping.results import maths
 from shuping.scoring.models import JudgeScore, JudgeSeat, Recusal, RoutineScore
 
@@ -43,9 +45,11 @@ def digest(data: Any) -> str:
 
 
 def rectification_scores(campaign: Campaign) -> dict[int, Fraction]:
-    """整改成效 per participant id: share of last year's ledger entries closed and verified on time, 0–100.
-    No ledger exists yet (see the module docstring), so there are no entries and nobody has a score."""
-    return {}
+    """整改成效 per participant id: share of the unit's entries of the previous campaign closed and verified on
+    time, 0–100 (shuping.rectification.scoring). Participants whose unit had no entries are left out."""
+    units = dict(Participant.objects.filter(campaign=campaign).values_list("pk", "unit_id"))
+    scores = rectification_scores_for(campaign, set(units.values()))
+    return {pid: score for pid, uid in units.items() if (score := scores[uid]) is not None}
 
 
 def ballot_box(campaign: Campaign) -> BallotBox | None:
