@@ -421,7 +421,7 @@ def as_data(res: Results) -> dict[str, Any]:
                 "judges_expected": r.inputs.judges_expected,
                 "formula": r.judging.formula(),
             },
-            "veto": r.inputs.veto,
+            "veto": "veto" in r.flags,  # applied (the input signal counts only with veto_enabled)
             "flags": list(r.flags),
             "notes": list(r.notes),
         })
