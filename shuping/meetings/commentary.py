@@ -6,9 +6,10 @@ to the 整改台账 when the meeting ends.
   `StaleRevision` (a ValidationError carrying the stored text) is raised and nothing is overwritten.
 - A problem tagged from a selection keeps character offsets [start, end) into the text. When the text is
   edited, every span is re-anchored: first through the edit (common prefix/suffix of old and new text), then,
-  when the edit touched it, by the quoted words within the edited part nearest to where they were. When they are gone, the problem is
-  kept with an empty span (start == end) at the old place: the pad shows it as “原文已修改”. A problem typed
-  by hand has no offsets (start and end None).
+  when the edit touched it, by the quoted words within the edited part nearest to where they were. When they
+  are gone, the problem is kept with an empty span (start == end) at the old place: the pad shows it as
+  “原文已修改” (no extra column: start == end never comes from a selection). A problem typed by hand has no
+  offsets (start and end None).
 - `problems_to_ledger` (called by the meeting's end action) turns every problem not yet handed over into a
   `LedgerEntry` (source 点评); it is idempotent. A problem added after the meeting ended goes to the ledger at
   once. A handed-over problem is edited in the ledger, no longer here.
