@@ -237,7 +237,7 @@ def post_progress(request: HttpRequest, entry_id: int, data: ProgressIn) -> Any:
 @router.post("/ledger/entries/{entry_id}/progress-with-files", response={201: ProgressOut},
              summary="报送整改进展并上传佐证材料（multipart：text、files；每个文件不超过 20 MB）")
 def post_progress_files(request: HttpRequest, entry_id: int, text: Form[str],
-                        files: File[list[UploadedFile]] | None = None) -> Any:
+                        files: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     user = _actor(request)
     r = actions.post_progress(user, actions.get_entry(user, entry_id), text=text, files=list(files or []))
     return Status(201, _progress(r))
@@ -246,8 +246,8 @@ def post_progress_files(request: HttpRequest, entry_id: int, text: Form[str],
 @router.post("/ledger/entries/{entry_id}/request-closure", response=EntryDetailOut,
              summary="申请销号（multipart：note、files、evidence_ids；至少一份佐证材料）")
 def request_closure(request: HttpRequest, entry_id: int, note: Form[str],
-                    files: File[list[UploadedFile]] | None = None,
-                    evidence_ids: Form[list[int]] | None = None) -> Any:
+                    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]  # ninja: optional part
+                    evidence_ids: Form[list[int]] = None) -> Any:  # type: ignore[assignment]
     user = _actor(request)
     actions.request_closure(user, actions.get_entry(user, entry_id), note=note, files=list(files or []),
                             evidence_ids=list(evidence_ids or []))
