@@ -21,12 +21,16 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     elif user.unit_id:
         items.append((reverse("orgs:unit", args=[user.unit_id]), "本单位"))
     items.append((reverse("campaigns:list"), "考核方案"))
+    if user.has_role(*access.MEETING_READERS):
+        items.append((reverse("meetings:home"), "述职评议会"))
     if user.has_role(*access.SCORERS, *access.SCORING_MANAGERS):
         items.append((reverse("scoring:judging_home"), "现场评分"))
     if user.has_role(Role.TELLER):
         items.append((reverse("ballots:paper_home"), "纸质票录入"))
     if user.has_role(*access.BALLOT_RESULT_READERS):
         items.append((reverse("ballots:results_home"), "测评结果"))
+    if user.has_role(*access.REPORT_READERS, *access.REPORT_WRITERS):
+        items.append((reverse("reports:home"), "述职报告"))
     if user.has_role(*access.RESULT_READERS, Role.REPORTER):
         items.append((reverse("results:home"), "考核结果"))
     if user.has_role(*access.USER_MANAGERS):
