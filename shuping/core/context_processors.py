@@ -31,6 +31,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("ballots:results_home"), "测评结果"))
     if user.has_role(*access.REPORT_READERS, *access.REPORT_WRITERS):
         items.append((reverse("reports:home"), "述职报告"))
+    if user.has_role(*access.LEDGER_READERS, *access.LEDGER_UNIT_ROLES):
+        items.append((reverse("rectification:ledger"), "整改台账"))
     if user.has_role(*access.RESULT_READERS, Role.REPORTER):
         items.append((reverse("results:home"), "考核结果"))
     if user.has_role(*access.USER_MANAGERS):
