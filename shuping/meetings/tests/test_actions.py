@@ -62,7 +62,7 @@ def test_start_meeting_refused_for_a_campaign_past_the_meeting(meeting_setup, us
     s = meeting_setup
     s.campaign.state = CampaignState.TALLYING
     s.campaign.save()
-    with pytest.raises(ValidationError, match="统分中.*不能开始述职评议会"):
+    with pytest.raises(ValidationError, match=r"统分中.*不能开始述职评议会"):
         a.start_meeting(users.organiser, s.meeting)
 
 
@@ -116,7 +116,7 @@ def test_next_item_stops_a_running_timer_and_records_the_overrun(running, users)
 
 
 def test_absent_reporter_without_substitute_is_skipped(running, users):
-    org, (east, west, vote_item) = users.organiser, running.items[:3]
+    org, (west, vote_item) = users.organiser, running.items[1:3]
     a.mark_absent(org, west, True, note="因公出差")
     nxt = a.next_item(org, running.meeting, now=at(10))
     assert nxt is not None and nxt.pk == vote_item.pk
@@ -215,7 +215,7 @@ def test_move_item_up_and_down(meeting_setup, users):
 
 
 def test_move_refused_past_a_started_item(running, users):
-    org, (east, west) = users.organiser, running.items[:2]
+    org, west = users.organiser, running.items[1]
     with pytest.raises(ValidationError, match="已开始或已结束，不能调整"):
         a.move_item(org, west, "up")
 
@@ -251,7 +251,7 @@ def test_open_and_close_scoring_move_the_judges_window(running, users):
     a.open_scoring(org, east)
     assert ScoringWindow.objects.get(participant=running.east).state == WindowState.OPEN
     assert fresh(running.meeting).version == v + 1
-    with pytest.raises(ValidationError, match="评分中.*不能开始评分"):
+    with pytest.raises(ValidationError, match=r"评分中.*不能开始评分"):
         a.open_scoring(org, east)
     a.close_scoring(org, east)
     assert ScoringWindow.objects.get(participant=running.east).state == WindowState.CLOSED
