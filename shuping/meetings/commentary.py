@@ -304,7 +304,8 @@ def problem_rows(commentary: Commentary | None) -> list[ProblemRow]:
     if commentary is None:
         return []
     rows = []
-    for p in commentary.problems.all():
+    # In the order of the text, then the typed ones (NULL sorts first on SQLite, last on PostgreSQL).
+    for p in sorted(commentary.problems.all(), key=lambda p: (p.start is None, p.start or 0, p.pk)):
         state = anchor_state(p)
         quote = commentary.text[p.start:p.end] if state == "ok" else ""  # type: ignore[misc]
         rows.append(ProblemRow(problem=p, state=state, quote=quote))

@@ -200,8 +200,10 @@ def _chair_name() -> str:
 
 
 def _meeting_name(meeting: Meeting) -> str:
-    c = meeting.campaign
-    return f"{c.title}述职评议会" if "述职评议会" not in c.title else c.title
+    t = meeting.campaign.title.strip()
+    if "述职评议会" in t:
+        return t
+    return f"{t}会" if t.endswith("述职评议") else f"{t}述职评议会"
 
 
 def _date(meeting: Meeting) -> str:
@@ -229,7 +231,9 @@ def running_order(meeting: Meeting) -> bytes:
             for i, it in enumerate(group, start=1):
                 p = it.participant
                 assert p is not None
-                para(doc, f"{i}. {p.unit.name}{person(p)}同志述职，{chair}同志点评")
+                sub = f"（{it.substitute}同志代为述职）" if it.absent and it.substitute else ""
+                gone = "（缺席）" if it.absent and not it.substitute else ""
+                para(doc, f"{i}. {p.unit.name}{person(p)}同志述职{sub}{gone}，{chair}同志点评")
         else:
             heading(doc, f"{chinese_number(n)}、{_section_title(group[0])}")
     doc.add_page_break()
@@ -252,13 +256,14 @@ def running_order(meeting: Meeting) -> bytes:
                     para(doc, f"{p.unit.name}{person(p)}同志因故缺席，请{it.substitute}同志代为述职。")
                 elif it.absent:
                     para(doc, f"{p.unit.name}{person(p)}同志因故缺席，书面述职材料会后印发。")
+                    continue
                 else:
                     para(doc, f"请{p.unit.name}{person(p)}同志述职。")
                 para(doc, f"请{chair}同志点评。")
         elif kind == ItemKind.VOTE:
-            extra = f"及书面述职的{len(written)}名同志" if written else ""
-            para(doc, f"{lead}民主测评。请大家用手机扫描大屏幕上的二维码，或填写纸质测评票，对现场述职{extra}的各位"
-                      "同志逐一作出“好、较好、一般、差”的评价。测评实行无记名方式，请大家实事求是、客观公正地评价。"
+            whom = f"现场述职的{len(reports)}名同志" + (f"和书面述职的{len(written)}名同志" if written else "")
+            para(doc, f"{lead}民主测评。请大家用手机扫描大屏幕上的二维码，或填写纸质测评票，对{whom}逐一作出"
+                      "“好、较好、一般、差”的评价。测评实行无记名方式，请大家实事求是、客观公正地评价。"
                       "纸质测评票填写完毕后，请投入票箱，由工作人员收回。")
         elif kind == ItemKind.CLOSING:
             para(doc, f"{lead}请{chair}同志作总结讲话，大家欢迎。")
