@@ -74,6 +74,7 @@ NUMBERING: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ("paren_arabic", 4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)][、.．]?\s*")),
     ("circled", 5, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]\s*")),
 )
+HEADING_FONTS = ("黑体", "SimHei", "楷体", "KaiTi", "小标宋")
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 TRAILING = "：:。.；;，,、 \t"
 CORRUPT = "已损坏，无法读取；请在 Word/WPS 中打开后重新保存为 .docx 再上传"
@@ -249,6 +250,16 @@ def _bold(run: Any, paragraph: Any) -> bool:
     return False
 
 
+def _heading_font(run: Any, paragraph: Any) -> bool:
+    """公文 headings are often set in 黑体 (or 楷体 for the second level) rather than in bold."""
+    for rpr in (run._r.rPr, paragraph.style.element.rPr if paragraph.style is not None else None):
+        fonts = rpr.find(f"{W}rFonts") if rpr is not None else None
+        name = (fonts.get(f"{W}eastAsia") or fonts.get(f"{W}ascii") or "") if fonts is not None else ""
+        if name:
+            return any(k in name for k in HEADING_FONTS)
+    return False
+
+
 def _style_level(paragraph: Any) -> int | None:
     style = paragraph.style
     while style is not None:
@@ -273,8 +284,8 @@ def _paragraph_block(paragraph: Any) -> _Block:
     short = len(compact) <= MAX_HEADING_CHARS
     runs = [r for r in paragraph.runs if r.text.strip()]
     styled = level is not None and short
-    all_bold = bool(runs) and all(_bold(r, paragraph) for r in runs) and short \
-        and "".join(r.text for r in runs).strip() == text
+    whole = bool(runs) and short and "".join(r.text for r in runs).strip() == text
+    all_bold = whole and all(_bold(r, paragraph) or _heading_font(r, paragraph) for r in runs)
     numbered_line = bool(kind) and len(compact) <= MAX_NUMBERED_HEADING_CHARS and not re.search(r"[。；;]", compact)
     if styled or all_bold or numbered_line:
         block.heading = text

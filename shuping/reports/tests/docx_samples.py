@@ -1,7 +1,7 @@
 """Word documents for the import tests, built in code with python-docx (no binary fixtures).
 
 `build(items)` takes a list of (kind, text) pairs: "title", "p" (body paragraph), "h1"/"h2" (Heading 1/2 style),
-"bold" (a paragraph in bold runs), "lead" (bold lead-in + plain text: text is "lead|rest"), "table"
+"bold" (a paragraph in bold runs), "heiti" (in 黑体, not bold), "lead" (bold lead-in + plain text: text is "lead|rest"), "table"
 (text is rows separated by "\\n", cells by "|"), "ins" (a paragraph whose text is a tracked insertion),
 "textbox" (a paragraph carrying a text box with the given text), "blank".
 """
@@ -35,6 +35,10 @@ def build(items: list[Item]) -> bytes:
             document.add_heading(text, level=2)
         elif kind == "bold":
             document.add_paragraph().add_run(text).bold = True
+        elif kind == "heiti":  # a 公文 heading: 黑体, not bold
+            run = document.add_paragraph().add_run(text)
+            rpr = run._r.get_or_add_rPr()
+            rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="黑体" w:hAnsi="黑体" w:eastAsia="黑体"/>'))
         elif kind == "lead":
             lead, rest = text.split("|", 1)
             p = document.add_paragraph()

@@ -30,7 +30,7 @@ def assert_standard(result) -> None:
         "东城街道党工委书记钱东明同志2024年度抓基层党建工作述职报告", "东城街道党工委书记  钱东明", "2025年1月10日"]
 
 
-@pytest.mark.parametrize("heading", ["h1", "h2", "bold", "p"])
+@pytest.mark.parametrize("heading", ["h1", "h2", "bold", "heiti", "p"])
 def test_it_splits_headings_in_heading_styles_bold_or_plain(heading):
     assert_standard(split(s.standard(heading)))
 
@@ -44,9 +44,10 @@ def test_it_splits_headings_in_heading_styles_bold_or_plain(heading):
     ("第一部分 ", "第二部分 ", "第三部分 ", "第四部分 ", "第五部分 "),
     ("第一部分：", "第二部分：", "第三部分：", "第四部分：", "第五部分："),
     ("", "", "", "", ""),
-], ids=["cn", "paren_cn", "ascii_paren_cn", "arabic_dot", "arabic_comma", "part", "part_colon", "unnumbered"])
-def test_it_accepts_every_numbering(numbers):
-    heading = "bold" if not numbers[0] else "p"
+    ("", "", "", "", ""),
+], ids=["cn", "paren_cn", "ascii_paren_cn", "arabic_dot", "arabic_comma", "part", "part_colon", "unnumbered_bold", "unnumbered_heiti"])
+def test_it_accepts_every_numbering(request, numbers):
+    heading = "p" if numbers[0] else ("heiti" if "heiti" in request.node.callspec.id else "bold")
     assert_standard(split(s.standard(heading, numbers)))
 
 
@@ -138,6 +139,11 @@ def test_body_text_mentioning_problems_is_not_a_heading():
                     ("p", s.PROBLEMS)])
     assert result.sections["performance"] == f"{s.PERFORMANCE}\n\n{long}"
     assert result.sections["problems"] == s.PROBLEMS
+
+
+def test_a_plain_unnumbered_short_line_is_body_text():
+    result = split([("h1", "一、履职情况和成效"), ("p", "存在问题"), ("p", s.PERFORMANCE)])
+    assert result.sections["performance"] == f"存在问题\n\n{s.PERFORMANCE}"
 
 
 def test_long_bold_emphasis_is_body_text():
