@@ -103,7 +103,7 @@ def can_write(user: User, report: Report) -> bool:
     return _is_own(user, report.participant) and report.state in EDITABLE
 
 
-def _check_writer(actor: User, report: Report) -> None:
+def check_writer(actor: User, report: Report) -> None:
     check_roles(actor, *REPORT_WRITERS)
     if not _is_own(actor, report.participant):
         if _can_read_all(actor):
@@ -236,7 +236,7 @@ def save_draft(actor: User, report: Report, *, revision: int, sections: dict[str
                answers: dict[Any, Any] | None = None, note: str = "自动保存") -> Report:
     """Save the writer's text. `revision` is the one the editor started from: if the draft moved on since,
     StaleRevision is raised and nothing is saved. A version is kept at most once a minute."""
-    _check_writer(actor, report)
+    check_writer(actor, report)
     with transaction.atomic():
         report = _lock(report)
         _check_editable(report)
@@ -274,7 +274,7 @@ def save_draft(actor: User, report: Report, *, revision: int, sections: dict[str
 
 def restore_version(actor: User, report: Report, number: int) -> Report:
     """Put an old version back into the draft (the current text is kept as a version first)."""
-    _check_writer(actor, report)
+    check_writer(actor, report)
     with transaction.atomic():
         report = _lock(report)
         _check_editable(report)
@@ -300,7 +300,7 @@ def restore_version(actor: User, report: Report, number: int) -> Report:
 def import_docx(actor: User, report: Report, data: bytes, filename: str) -> tuple[Report, list[str]]:
     """Replace the sections with those split from a Word file (answers stay). Returns the report and the
     splitter's warnings. A refused file changes nothing and is not kept."""
-    _check_writer(actor, report)
+    check_writer(actor, report)
     _check_editable(report)
     result = docx_split.split_docx(data, filename)  # refuses a bad file with a Chinese message
     with transaction.atomic():
@@ -327,7 +327,7 @@ def import_docx(actor: User, report: Report, data: bytes, filename: str) -> tupl
 
 def sign(actor: User, report: Report, name: str) -> Report:
     """确认签字: the secretary confirms the text as it stands (name and time recorded)."""
-    _check_writer(actor, report)
+    check_writer(actor, report)
     name = (name or "").strip()
     if not name:
         raise ValidationError("请填写签字人姓名")
@@ -347,7 +347,7 @@ def sign(actor: User, report: Report, name: str) -> Report:
 def submit(actor: User, report: Report) -> Report:
     """Submit for review. Refused unsigned, with an unanswered item of last year, or once the meeting has
     started; after campaign.report_deadline it is accepted and marked 逾期."""
-    _check_writer(actor, report)
+    check_writer(actor, report)
     with transaction.atomic():
         report = _lock(report)
         if report.state not in EDITABLE:

@@ -224,6 +224,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def import_word(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     report = actions.get_report(user, pk)
+    actions.check_writer(user, report)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "请选择要导入的 Word 文件（.docx）")
