@@ -69,4 +69,36 @@ def todos(user: User) -> list[Todo]:
         for s in (ResultSheet.objects.filter(state=SheetState.PUBLISHED, rows__participant__unit_id=user.unit_id)
                   .select_related("campaign").order_by("-campaign__year")[:3]):
             out.append(Todo(f"{s.campaign.title}：本人考核结果已公布", reverse("results:mine", args=[s.campaign_id])))
+    out.extend(_ledger_todos(user))
+    return out
+
+
+def _ledger_todos(user: User) -> list[Todo]:
+    """整改台账, from one query over the user's unclosed entries: closure requests to verify (organisers, never
+    their own), overdue entries (organisers and the unit's people), closure requests sent back (the unit)."""
+    from shuping.accounts.access import LEDGER_MANAGERS, LEDGER_READERS, LEDGER_UNIT_ROLES
+    from shuping.rectification import actions as ledger
+    from shuping.rectification.models import EntryState
+
+    manager = user.has_role(*LEDGER_MANAGERS)
+    unit = bool(user.has_role(*LEDGER_UNIT_ROLES) and user.unit_id)
+    if not (manager or unit) or not user.has_role(*LEDGER_READERS, *LEDGER_UNIT_ROLES):
+        return []
+    entries = list(ledger.with_last_progress(ledger.visible_entries(user)).exclude(state=EntryState.CLOSED))
+    statuses = [ledger.status(e, last_progress_at=e.last_progress_at) for e in entries]  # type: ignore[attr-defined]
+    out: list[Todo] = []
+    href = reverse("rectification:ledger")
+    if manager:
+        n = sum(1 for e in entries if e.state == EntryState.REQUESTED and e.closure_requested_by_id != user.pk)
+        if n:
+            out.append(Todo(f"整改台账：{n} 条销号申请待审核", f"{href}?state=requested", urgent=True))
+    n_p = sum(1 for s in statuses if s.progress_overdue)
+    n_d = sum(1 for s in statuses if s.past_deadline)
+    if n_p or n_d:
+        parts = [f"{n_p} 条进展逾期" if n_p else "", f"{n_d} 条超期" if n_d else ""]
+        out.append(Todo(f"整改台账：{'，'.join(p for p in parts if p)}", f"{href}?overdue=any", urgent=unit))
+    if unit:
+        n = sum(1 for e in entries if e.state == EntryState.OPEN and e.return_reason)
+        if n:
+            out.append(Todo(f"整改台账：{n} 条销号申请被退回", f"{href}?state=open", urgent=True))
     return out
