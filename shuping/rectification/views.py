@@ -291,5 +291,5 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
     box = getattr(campaign, "ballot_box", None) if hasattr(campaign, "ballot_box") else None
     return render(request, "rectification/comments.html", {
         "campaign": campaign, "rows": rows, "units": units, "categories": CATEGORIES, "box": box,
-        "tab": "ledger",
+        "tab": "ledger", "can_see_lots": user.has_role(*access.WIDE_READERS),
     })

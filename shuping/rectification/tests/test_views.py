@@ -256,3 +256,21 @@ def test_unpublished_comments_are_not_listed(client_for, users, campaign):
     BallotComment.objects.create(box=box, text="尚未公布的意见")
     r = client_for(users.organiser).get(url("comments", campaign.pk))
     assert "尚未公布的意见" not in r.text and "民主测评结果公布后" in r.text
+
+
+# ---------------------------------------------------------------- dashboard 待办
+
+
+def test_dashboard_lists_ledger_todos(client_for, users, organiser2, entry, west_entry, files):
+    # Both fixtures' deadlines may be past on the day the suite runs: pin them to the future and age `entry`.
+    today = timezone.localdate()
+    LedgerEntry.objects.update(deadline=today + datetime.timedelta(days=30))
+    LedgerEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - datetime.timedelta(days=200))
+    assert "整改台账：1 条进展逾期" in client_for(users.owner).get("/").text
+    assert "整改台账：" not in client_for(users.other_reporter).get("/").text
+    actions.request_closure(users.owner, entry, note="已完成",
+                            files=[files.upload("a.pdf", files.pdf)])
+    assert "整改台账：1 条销号申请待审核" in client_for(organiser2).get("/").text
+    actions.return_closure(organiser2, entry, reason="材料不足")
+    assert "整改台账：1 条销号申请被退回" in client_for(users.owner).get("/").text
+    assert "整改台账：" not in client_for(users.judge).get("/").text
