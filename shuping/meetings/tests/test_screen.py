@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from shuping.ballots.actions import voting
 from shuping.ballots.models import BallotToken
-from shuping.meetings import actions
+from shuping.meetings import actions, views_screen
 from shuping.meetings.models import Meeting
 from shuping.meetings.state import build_state
 from shuping.meetings.views_screen import state_etag
@@ -123,8 +123,10 @@ def test_every_action_changes_the_etag(meeting_setup, users):
     assert len(set(seen)) == len(seen)
 
 
-def test_live_turnout_changes_the_etag_without_an_action(meeting_setup, users):
+def test_live_turnout_changes_the_etag_without_an_action(meeting_setup, users, monkeypatch):
     """民主测评: a voter's ballot is not a meeting action, yet the screens must show the new turnout."""
+    clock = [1000.0]
+    monkeypatch.setattr(views_screen.time, "monotonic", lambda: clock[0])
     m, org = meeting_setup.meeting, users.organiser
     actions.start_meeting(org, m)
     vote_item = meeting_setup.items[2]
@@ -139,10 +141,26 @@ def test_live_turnout_changes_the_etag_without_an_action(meeting_setup, users):
     token = BallotToken.objects.filter(box=meeting_setup.box, group=1).order_by("serial").first()
     voting.submit(token, "000", nonce="n-1")
     assert Meeting.objects.get(pk=m.pk).version == version  # nothing bumped the version …
+    clock[0] += views_screen.LIVE_SECONDS / 2
+    assert c.get(url, HTTP_IF_NONE_MATCH=r["ETag"]).status_code == 304  # (the worker's copy is still fresh)
+    clock[0] += views_screen.LIVE_SECONDS / 2
     after = c.get(url, HTTP_IF_NONE_MATCH=r["ETag"])
-    assert after.status_code == 200  # … but the ETag changed
+    assert after.status_code == 200  # … but within LIVE_SECONDS the ETag changed
     groups = {g["name"]: g for g in after.json()["vote"]["groups"]}
     assert after.json()["vote"]["used"] == 1 and groups["领导小组成员"]["used"] == 1
+
+
+def test_an_unchanged_state_costs_one_query(meeting_setup, users, django_assert_num_queries):
+    m = meeting_setup.meeting
+    actions.start_meeting(users.organiser, m)
+    url = urls(m)["state"]
+    c = Client()
+    etag = c.get(url)["ETag"]
+    with django_assert_num_queries(1):  # the meeting's version by key; the state comes from the worker's copy
+        r = c.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert r.status_code == 304
+    with django_assert_num_queries(1):
+        assert c.get(url).json()["current"]["unit"] == "东城街道党工委"
 
 
 def test_the_etag_ignores_the_clock(meeting_setup):
