@@ -164,6 +164,8 @@ def _pad_context(request: HttpRequest, meeting: Meeting, p: Participant) -> dict
         "problems": commentary.problem_rows(c), "categories": CATEGORIES,
         "highlights": _report_highlights(p), "ledger": _last_year_problems(p, previous),
         "previous": previous, "good_rate": _good_rate_last_year(p, previous), "judges": _judges(p),
+        "limit": docs.duration(item.planned_seconds * 1000) if item else "",
+        "overrun": docs.duration(item.overrun_ms) if item and item.overrun_ms else "",
     })
     return ctx
 
