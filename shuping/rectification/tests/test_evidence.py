@@ -61,7 +61,7 @@ def test_empty_file_is_refused(files):
 
 def test_too_big_is_refused(files, monkeypatch):
     monkeypatch.setattr(evidence, "MAX_BYTES", 1024)
-    with pytest.raises(ValidationError, match="超过 0 MB|超过"):
+    with pytest.raises(ValidationError, match="超过"):
         evidence.check(files.upload("大.pdf", files.pdf + b"0" * 2000))
 
 
