@@ -172,6 +172,10 @@ def fmt_ms(value: int) -> str:
     return f"{sign}{s // 60}:{s % 60:02d}"
 
 
+def left_text(value: int) -> str:
+    return f"剩余 {fmt_ms(value)}" if value >= 0 else f"已超时 {fmt_ms(-value)}"
+
+
 def _stop(item: AgendaItem, now: datetime) -> None:
     """Stop the countdown: record the speaking time and the overrun."""
     if item.timer_state not in (TimerState.RUNNING, TimerState.PAUSED):
@@ -514,7 +518,7 @@ def pause_timer(actor: User, item: AgendaItem, now: datetime | None = None) -> A
         it.timer_state, it.timer_ends_at, it.timer_remaining_ms = TimerState.PAUSED, None, left
         it.used_ms = it.planned_seconds * 1000 - left
         _save(it)
-        _log(actor, m, "pause_timer", f"“{it.title}”暂停计时（剩余 {fmt_ms(left)}）", before=before, now=now, item=it)
+        _log(actor, m, "pause_timer", f"“{it.title}”暂停计时（{left_text(left)}）", before=before, now=now, item=it)
     return it
 
 
@@ -529,7 +533,7 @@ def resume_timer(actor: User, item: AgendaItem, now: datetime | None = None) -> 
         it.timer_state, it.timer_ends_at, it.timer_remaining_ms = TimerState.RUNNING, now + timedelta(
             milliseconds=left), None
         _save(it)
-        _log(actor, m, "resume_timer", f"“{it.title}”继续计时（剩余 {fmt_ms(left)}）", before=before, now=now, item=it)
+        _log(actor, m, "resume_timer", f"“{it.title}”继续计时（{left_text(left)}）", before=before, now=now, item=it)
     return it
 
 
@@ -554,7 +558,7 @@ def extend_timer(actor: User, item: AgendaItem, seconds: int = DEFAULT_EXTEND, n
         elif it.timer_state == TimerState.PAUSED and it.timer_remaining_ms is not None:
             it.timer_remaining_ms += seconds * 1000
         _save(it)
-        _log(actor, m, "extend_timer", f"“{it.title}”延长 {fmt_ms(seconds * 1000)}（剩余 {fmt_ms(remaining_ms(it, now))}）",
+        _log(actor, m, "extend_timer", f"“{it.title}”延长 {fmt_ms(seconds * 1000)}（{left_text(remaining_ms(it, now))}）",
              before=before, now=now, item=it, data={"seconds": seconds})
     return it
 

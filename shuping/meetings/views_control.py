@@ -80,7 +80,8 @@ def _setup_ctx(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
         secs = sections(items)
         ctx.update({
             "items": [{"item": it, "section": secs[it.pk], "phase_label": phase_label(it),
-                       "minutes": it.planned_seconds // 60, "removable": it.kind == ItemKind.OTHER
+                       "minutes": it.planned_seconds // 60,
+                       "overrun": actions.fmt_ms(it.overrun_ms) if it.overrun_ms else "", "removable": it.kind == ItemKind.OTHER
                        and it.phase == Phase.WAITING and it.pk != meeting.current_id} for it in items],
             "screen_url": screen_url(request, meeting) if can_run else "",
             "editable": can_run and meeting.state != MeetingState.ENDED,

@@ -135,6 +135,9 @@
     var btn = document.querySelector('#live button[data-key="' + key + '"]:not([disabled])');
     if (!btn) return;
     e.preventDefault();
+    // A key pressed right after a swap may beat htmx to the new form: initialise it first (idempotent),
+    // or the click would post the whole page (which still works, without JS's comfort).
+    if (window.htmx) window.htmx.process(btn.closest("form") || btn);
     btn.click();
   });
 
