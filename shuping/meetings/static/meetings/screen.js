@@ -1,10 +1,11 @@
 /* 述职评议会 projector screen (1920×1080): polls state.json every 500 ms and draws it.
  *
- * Clock: each poll gives a sample offset = server_now − (t_sent + t_received) / 2 and its round trip;
- * the offset used is the sample with the smallest round trip among the recent ones (a slow answer says
- * little about when the server read its clock). Running countdown: ends_at − (Date.now() + offset), so
- * every screen counts against the server's clock, not its own. While the network is down the screen
- * keeps counting with the last offset and shows a small badge; the next answer brings it back.
+ * Clock (clock.js): each poll — 200 or 304, both carry X-Server-Now — gives a sample offset =
+ * server_now − (t_sent + t_received) / 2 with its round trip; the offset used is the sample with the
+ * smallest round trip among the recent ones (a slow answer says little about when the server read its
+ * clock). Running countdown: ends_at − (Date.now() + offset), so every screen counts against the server's
+ * clock, not its own. While the network is down the screen keeps counting with the last offset and shows a
+ * small badge; the next answer brings it back.
  * Plain JS, no inline code (CSP); text goes in with textContent only.
  */
 (function () {
@@ -12,7 +13,6 @@
 
   var POLL_MS = 500;
   var TIMEOUT_MS = 4000;
-  var SAMPLES = 20;           // ≈ 10 s of polls: a changed client clock is forgotten within 10 s
   var OFFLINE_AFTER = 2;      // failed polls in a row before the badge shows
   var DESIGN_W = 1920, DESIGN_H = 1080;
 
@@ -23,41 +23,16 @@
 
   var state = null;
   var etag = null;
-  var samples = [];           // {offset, rtt}
   var failures = 0;
   var lastShown = "";
 
-  // ---- clock ---------------------------------------------------------------------------------
-  function addSample(offset, rtt) {
-    samples.push({ offset: offset, rtt: rtt });
-    if (samples.length > SAMPLES) samples.shift();
-  }
-  function offset() {
-    var best = null;
-    for (var i = 0; i < samples.length; i++) {
-      if (best === null || samples[i].rtt < best.rtt) best = samples[i];
-    }
-    return best ? best.offset : 0;
-  }
-  function serverNow() { return Date.now() + offset(); }
+  // ---- clock (static/meetings/clock.js, shared with the control screen) -------------------------
+  var clock = new window.ShupingClock.Clock();
+  var formatMs = window.ShupingClock.format;
 
   function remainingMs() {
     var cur = state && state.current;
-    var t = cur && cur.timer;
-    if (!t) return null;
-    if (t.state === "running" && t.ends_at != null) return t.ends_at - serverNow();
-    if (t.remaining_ms != null) return t.remaining_ms;
-    return t.planned_ms != null ? t.planned_ms : null;
-  }
-
-  function two(n) { return (n < 10 ? "0" : "") + n; }
-  function formatMs(ms) {
-    if (ms > 0) {
-      var s = Math.ceil(ms / 1000);
-      return two(Math.floor(s / 60)) + ":" + two(s % 60);
-    }
-    var over = Math.floor(-ms / 1000);
-    return "+" + two(Math.floor(over / 60)) + ":" + two(over % 60);
+    return cur && cur.timer ? clock.remaining(cur.timer) : null;
   }
 
   // ---- drawing -------------------------------------------------------------------------------
@@ -254,7 +229,7 @@
     var t = state.current.timer;
     var ms = remainingMs();
     if (ms === null) return;
-    var tone = ms <= 0 ? "over" : (ms <= 60000 ? "warn" : "normal");
+    var tone = window.ShupingClock.tone(ms);
     var note = "剩余时间";
     if (t.state === "paused") note = "已暂停";
     else if (t.state === "idle") note = "限时 " + Math.round(t.planned_ms / 60000) + " 分钟";
@@ -286,7 +261,7 @@
       .then(function (r) {
         var received = Date.now();
         var now = Number(r.headers.get("X-Server-Now"));
-        if (now) addSample(now - (sent + received) / 2, received - sent);
+        if (now) clock.sample(now, sent, received);
         if (r.status === 304) return null;
         if (!r.ok) throw new Error("HTTP " + r.status);
         var tag = r.headers.get("ETag");
@@ -328,7 +303,8 @@
   if (initial) {
     try {
       state = JSON.parse(initial.textContent);
-      if (state.server_now) addSample(state.server_now - Date.now(), 1e9);
+      // As if it had taken a very long round trip: the first poll replaces it.
+      if (state.server_now) clock.sample(state.server_now, Date.now() - 1e9, Date.now() + 1e9);
     } catch (e) { state = null; }
   }
   scale();
@@ -339,7 +315,6 @@
   // For tests and the curious: what this screen shows now.
   window.shupingScreen = {
     remainingMs: remainingMs,
-    offsetMs: offset,
-    samples: function () { return samples.slice(); },
+    offsetMs: function () { return clock.offset(); },
   };
 })();
