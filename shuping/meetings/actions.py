@@ -88,7 +88,7 @@ def _restore(obj: Meeting | AgendaItem, snap: dict[str, Any]) -> None:
 
 
 def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("campaign").get(pk=meeting.pk)
+    return Meeting.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=meeting.pk)
 
 
 def _items(m: Meeting) -> list[AgendaItem]:
@@ -97,7 +97,8 @@ def _items(m: Meeting) -> list[AgendaItem]:
 
 def _item(m: Meeting, item: AgendaItem | int) -> AgendaItem:
     pk = item if isinstance(item, int) else item.pk
-    found = (AgendaItem.objects.select_for_update().select_related("participant__unit", "participant__secretary")
+    found = (AgendaItem.objects.select_for_update(of=("self",))
+             .select_related("participant__unit", "participant__secretary")
              .filter(meeting=m, pk=pk).first())
     if found is None:
         raise ValidationError("该议程不属于本次会议或已删除")
