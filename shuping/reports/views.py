@@ -144,7 +144,8 @@ def _posted_sections(request: HttpRequest) -> tuple[dict[str, str], dict[str, st
 
 def _state_json(report: Report) -> dict[str, Any]:
     return {"revision": report.revision, "signed": report.signed_at is not None,
-            "hints": report_hints(report).as_dict()}
+            "hints": report_hints(report).as_dict(),
+            "missing": [i.entry.problem for i in actions.unanswered(report)]}
 
 
 @require_POST

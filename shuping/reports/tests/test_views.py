@@ -79,7 +79,7 @@ def test_the_reporter_finds_the_report_from_the_list_and_sees_last_years_problem
     page = content(rep.get(resp.url))
     for text in ("履职情况和成效", "存在问题", "原因分析", "下步思路", "上年度问题整改情况", "社区党组织书记培训覆盖面不足",
                  "党群服务中心使用率不高", "2025 年度", "整改时限：2026-06-30", "确认签字", "导入 Word",
-                 "还有 2 项上年度问题未填写整改情况", 'data-testid="report-form"'):
+                 "data-missing-count>2<", 'data-testid="report-form"'):
         assert text in page, text
     assert "党建经费使用不规范" not in page  # closed last year
     assert "网格党支部作用发挥不明显" not in page  # another unit's

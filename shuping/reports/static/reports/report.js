@@ -50,6 +50,18 @@
       }
     }
 
+    function showMissing(problems) {
+      const box = document.querySelector("[data-missing]");
+      if (!box) return;
+      box.hidden = problems.length === 0;
+      box.querySelector("[data-missing-count]").textContent = String(problems.length);
+      box.querySelector("[data-missing-list]").replaceChildren(...problems.map((p) => {
+        const li = document.createElement("li");
+        li.textContent = p.length > 40 ? `${p.slice(0, 39)}…` : p;
+        return li;
+      }));
+    }
+
     function showSigned(signed) {
       const yes = document.querySelector("[data-signed]");
       const no = document.querySelector("[data-unsigned]");
@@ -90,6 +102,7 @@
           if (r.ok) {
             revision.value = data.revision;
             showHints(data.hints);
+            showMissing(data.missing || []);
             if (showSigned(data.signed)) say(`已自动保存 ${hhmm()}；内容已修改，书记签字已失效，提交前请重新确认签字`);
             else say(`已自动保存 ${hhmm()}`);
           } else if (r.status === 409) {
