@@ -286,6 +286,8 @@ def test_a_whole_meeting_on_the_projector(browser, live_server, meeting_setup, u
     shot(p1, "9-vote")
     t0 = sw.click(org, "act-close_vote")
     sw.seen("结束投票", t0, *(has_text(p.locator("[data-testid=scr-vote-phase]"), "测评已结束") for p in (p1, p2)))
+    expect(p1.locator("[data-testid=scr-qr]")).to_be_hidden()
+    assert p1.inner_text("[data-testid=scr-vote-title]") == "民主测评投票已结束"
     shot(p1, "10-vote-closed")
 
     # 领导总结讲话: no countdown on the screen unless one is started.

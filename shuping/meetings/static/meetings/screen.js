@@ -91,7 +91,7 @@
       title.textContent = a.title;
       li.appendChild(title);
       var note = "";
-      if (a.current) note = a.phase_label || "进行中";
+      if (a.current) note = a.phase === "waiting" ? "当前" : (a.phase_label || "进行中");
       else if (a.phase === "done") note = "✓";
       if (a.absent) note = a.substitute ? "代：" + a.substitute : "缺席";
       if (note) {
@@ -149,7 +149,10 @@
   function drawSpeaker() {
     var cur = state.current;
     var isReport = cur.kind === "report";
-    var phase = isReport ? (PHASE_TEXT[cur.phase] || cur.phase_label) : (cur.phase === "done" ? "已结束" : cur.title);
+    var item = currentAgendaItem();
+    var phase = isReport ? (PHASE_TEXT[cur.phase] || cur.phase_label)
+      : ((item && item.section) || "") + (cur.phase === "done" ? " · 已结束" : "");
+    $("scr-speaker").setAttribute("data-kind", cur.kind);
     if (isReport && cur.phase === "commenting") phase = "点评中 · 领导点评";
     text($("scr-phase"), phase);
     $("scr-phase").setAttribute("data-phase", cur.phase);
@@ -182,12 +185,15 @@
     text(phase, "民主测评 · " + (BOX_TEXT[v.box_state] || ""));
     phase.setAttribute("data-box", v.box_state);
     $("scr-vote").setAttribute("data-box", v.box_state);
+    var over = v.box_state === "closed" || v.box_state === "published";
+    text($("scr-vote-title"), over ? "民主测评投票已结束" : "扫码参加民主测评");
     var img = $("scr-qr");
     if (!img.getAttribute("src")) img.setAttribute("src", qrUrl);
     text($("scr-vote-url"), v.url);
     var box = $("scr-turnout");
     while (box.firstChild) box.removeChild(box.firstChild);
-    (v.groups || []).forEach(function (g) {
+    // Groups without tokens (none issued to them this year) would only show 0 / 0.
+    (v.groups || []).filter(function (g) { return g.issued > 0; }).forEach(function (g) {
       var row = document.createElement("div");
       row.className = "scr-turnout-row";
       var name = document.createElement("span"); name.className = "scr-turnout-name"; name.textContent = g.name;
@@ -232,7 +238,9 @@
     var tone = window.ShupingClock.tone(ms);
     var note = "剩余时间";
     if (t.state === "paused") note = "已暂停";
-    else if (t.state === "idle") note = "限时 " + Math.round(t.planned_ms / 60000) + " 分钟";
+    else if (t.state === "idle") {
+      note = "限时 " + (t.planned_ms % 60000 ? formatMs(t.planned_ms) : t.planned_ms / 60000 + " 分钟");
+    }
     else if (t.state === "stopped") note = "计时结束" + (t.overrun_ms > 0 ? " · 超时 " + formatMs(-t.overrun_ms).slice(1) : "");
     else if (ms <= 0) note = "已超时";
     var shown = formatMs(ms) + "|" + tone + "|" + t.state + "|" + note;
