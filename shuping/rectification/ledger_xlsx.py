@@ -28,6 +28,7 @@ from shuping.audit.log import record
 from shuping.campaigns.models import Campaign
 from shuping.orgs.models import Person, Unit
 from shuping.orgs.roster_rules import Problem
+from shuping.rectification import actions
 from shuping.rectification.categories import CATEGORIES, LABELS
 from shuping.rectification.ledger_rules import (
     CATEGORY,
@@ -162,6 +163,14 @@ def template_bytes() -> bytes:
         DUTY_SHEET: [1, "Q01", "党员教育管理不够规范，“三会一课”记录不全", "张三"],
     }
     return _workbook([example])
+
+
+def entries_for(user: User, filters: actions.Filters) -> list[LedgerEntry]:
+    """The entries the ledger list shows `user` for `filters` (actions.Filters), in the ledger's order (unit,
+    creation). Sorted here: `actions.search` annotates (GROUP BY), and Django drops Meta.ordering from GROUP BY
+    queries, so its order is the database's."""
+    rows = actions.search(user, filters, timezone.localdate())
+    return sorted((e for e, _ in rows), key=lambda e: (e.unit.sort_order, e.unit.code, e.created_at, e.pk))
 
 
 def export_bytes(entries: Iterable[LedgerEntry]) -> bytes:

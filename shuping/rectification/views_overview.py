@@ -51,8 +51,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()
     campaign_id, year = _int(request.GET.get("campaign")), _int(request.GET.get("year"))
-    rows = actions.search(user, actions.Filters(campaign=campaign_id, year=year), today)
-    ov = overview.build((e for e, _ in rows), today)
+    ov = overview.build(ledger_xlsx.entries_for(user, actions.Filters(campaign=campaign_id, year=year)), today)
     campaigns = list(access.visible_campaigns(user).select_related("committee").order_by("-year", "committee__code"))
     years = sorted({c.year for c in campaigns} | {y for y in actions.visible_entries(user)
                                                   .values_list("campaign__year", flat=True) if y}, reverse=True)
@@ -78,7 +77,7 @@ def public(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise Http404("单位不存在或无权查看") from None
     today = timezone.localdate()
     year = _int(request.GET.get("year"))
-    entries = LedgerEntry.objects.filter(unit=unit).select_related("campaign")
+    entries = LedgerEntry.objects.filter(unit=unit).select_related("campaign").order_by("created_at", "pk")
     years = sorted({y for y in entries.values_list("campaign__year", flat=True) if y}, reverse=True)
     if year:
         entries = entries.filter(campaign__year=year)
@@ -103,8 +102,9 @@ def public(request: HttpRequest, unit_id: int) -> HttpResponse:
 @roles_required(*VIEWERS)
 def export(request: HttpRequest) -> HttpResponse:
     """The ledger's three lists as .xlsx, with the list's filters; a unit's people get their own unit only."""
-    rows = actions.search(request.user, _filters(request.GET), timezone.localdate())  # type: ignore[arg-type]
-    return _xlsx(ledger_xlsx.export_bytes(e for e, _ in rows), ledger_xlsx.export_name())
+    user: Any = request.user
+    return _xlsx(ledger_xlsx.export_bytes(ledger_xlsx.entries_for(user, _filters(request.GET))),
+                 ledger_xlsx.export_name())
 
 
 @roles_required(*LEDGER_MANAGERS)

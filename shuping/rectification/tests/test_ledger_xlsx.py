@@ -77,7 +77,7 @@ def snapshot() -> list[tuple[Any, ...]]:
 # ---------------------------------------------------------------- export and round trip
 
 def test_export_has_the_three_lists_with_every_field(users, district, entry, west_entry):
-    data = ledger_xlsx.export_bytes(e for e, _ in actions.search(users.organiser, actions.Filters()))
+    data = ledger_xlsx.export_bytes(ledger_xlsx.entries_for(users.organiser, actions.Filters()))
     s = sheets_of(data)
     assert list(s) == [PROBLEM_SHEET, TASK_SHEET, DUTY_SHEET, "说明"]
     assert s[PROBLEM_SHEET][0] == HEADERS[PROBLEM_SHEET]
@@ -93,7 +93,7 @@ def test_round_trip_reproduces_the_entries(users, district, entry, west_entry):
     LedgerEntry.objects.filter(pk=west_entry.pk).update(state=EntryState.CLOSED,
                                                        closed_at=timezone.now() - datetime.timedelta(days=3))
     before = snapshot()
-    data = ledger_xlsx.export_bytes(e for e, _ in actions.search(users.organiser, actions.Filters()))
+    data = ledger_xlsx.export_bytes(ledger_xlsx.entries_for(users.organiser, actions.Filters()))
     assert sheets_of(data)[PROBLEM_SHEET][2][9:] == ["已销号", datetime.datetime.combine(
         timezone.localdate() - datetime.timedelta(days=3), datetime.time())]
     result = ledger_xlsx.import_ledger(users.organiser, data, "台账.xlsx")
@@ -105,7 +105,7 @@ def test_round_trip_reproduces_the_entries(users, district, entry, west_entry):
 
 
 def test_import_updates_by_entry_id_and_creates_new_rows(users, district, entry, west_entry, campaign):
-    exported = ledger_xlsx.export_bytes(e for e, _ in actions.search(users.organiser, actions.Filters()))
+    exported = ledger_xlsx.export_bytes(ledger_xlsx.entries_for(users.organiser, actions.Filters()))
 
     def change(wb: Any) -> None:
         set_cell(wb, TASK_SHEET, 2, "整改措施", "分三批轮训社区书记，每批不少于 20 人")
@@ -128,7 +128,7 @@ def test_import_updates_by_entry_id_and_creates_new_rows(users, district, entry,
                                            "王会计", EntryState.OPEN, users.organiser)
     assert AuditEvent.objects.filter(action="ledger.import").count() == 1
     # Export again, import again: nothing changes any more.
-    again = ledger_xlsx.export_bytes(e for e, _ in actions.search(users.organiser, actions.Filters()))
+    again = ledger_xlsx.export_bytes(ledger_xlsx.entries_for(users.organiser, actions.Filters()))
     before = snapshot()
     result = ledger_xlsx.import_ledger(users.organiser, again, "再次.xlsx")
     assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
@@ -182,7 +182,7 @@ def test_every_problem_is_named_and_nothing_is_kept(users, district, entry):
 
 def test_a_closed_entry_is_not_changed_by_a_file(users, district, entry):
     LedgerEntry.objects.filter(pk=entry.pk).update(state=EntryState.CLOSED, closed_at=timezone.now())
-    exported = ledger_xlsx.export_bytes(e for e, _ in actions.search(users.organiser, actions.Filters()))
+    exported = ledger_xlsx.export_bytes(ledger_xlsx.entries_for(users.organiser, actions.Filters()))
     changed = edit(exported, lambda wb: set_cell(wb, TASK_SHEET, 2, "整改时限", datetime.datetime(2027, 1, 1)))
     assert rejected(users.organiser, changed, "a.xlsx") == [
         f"文件“a.xlsx” 工作表“问题清单” 第 2 行 “条目编号”列：条目 {entry.pk} 已销号，不能通过导入修改（改动了：整改时限）；"
