@@ -212,3 +212,39 @@ def test_reanchor_searches_nearest_when_the_edit_touches_the_span():
     new = "经费不足。经费严重不足。经费不足。"
     # The second 经费不足 (5–9) was edited into 经费严重不足; the nearest 经费不足 left is the one after it.
     assert reanchor(old, new, 5, 9) == (12, 16)
+
+
+# --- concurrency (PostgreSQL) ------------------------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_windows_saving_at_once_one_wins_the_other_is_warned(meeting_setup, users):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    barrier = threading.Barrier(6)
+    out: list[object] = [None] * 6
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            out[i] = save_commentary(users.chair, meeting_setup.east, f"第 {i} 个窗口的点评", 0)
+        except Exception as e:  # the test looks at every outcome
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    saved = [r for r in out if isinstance(r, Commentary)]
+    stale = [r for r in out if isinstance(r, StaleRevision)]
+    assert len(saved) == 1 and len(stale) == 5, out
+    c = Commentary.objects.get(participant=meeting_setup.east)
+    assert (c.text, c.revision) == (saved[0].text, 1)
+    assert {s.text for s in stale} == {c.text}
