@@ -165,6 +165,8 @@ def search(user: User, f: Filters, today: datetime.date | None = None) -> list[t
         qs = qs.filter(campaign_id=f.campaign)
     if f.q.strip():
         qs = qs.filter(Q(problem__icontains=f.q.strip()) | Q(measures__icontains=f.q.strip()))
+    # Explicit order: the last-progress annotation groups the query, and Django then drops Meta.ordering.
+    qs = qs.order_by("unit__sort_order", "unit__code", "created_at", "pk")
     out = [(e, status(e, today, e.last_progress_at)) for e in qs]  # type: ignore[attr-defined]
     if f.overdue == "progress":
         out = [(e, s) for e, s in out if s.progress_overdue]
