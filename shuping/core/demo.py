@@ -34,7 +34,11 @@ from shuping.ballots.models import (
 )
 from shuping.campaigns import actions as campaign_actions
 from shuping.campaigns.models import Campaign, CampaignState, ParticipantMode
+from shuping.core import demo_story
+from shuping.meetings.models import Commentary, Meeting
 from shuping.orgs.models import Person, Unit
+from shuping.rectification.models import LedgerEntry
+from shuping.reports.models import Report
 from shuping.results import actions as result_actions
 from shuping.results.models import FollowUp, GradeDecision, ResultRow, ResultSheet
 from shuping.scoring import actions_judging as judging
@@ -150,14 +154,16 @@ def _demo_unit_ids() -> list[list[int]]:
 TOKENS_PER_GROUP = (9, 21, 40, 60)
 
 
-def _vote_2022(organiser: User, campaign: Campaign) -> None:
-    """Last year's 民主测评: most tokens used on phones, some not returned, box closed and published.
-
-    Grades are drawn with a fixed seed and a per-reporter lean, so the tally looks like a real one."""
+def _box_2022(organiser: User, campaign: Campaign) -> list[BallotToken]:
+    """Last year's ballot box, set up with its tokens before the meeting."""
     box = ballot_setup.create_box(organiser, campaign)
-    tokens = ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
-    ballot_setup.open_box(organiser, box)
-    box.refresh_from_db()
+    return ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
+
+
+def _vote_2022(campaign: Campaign, tokens: list[BallotToken]) -> None:
+    """Last year's 民主测评 (the box opened from the meeting's control screen): most tokens used on phones,
+    some not returned. Grades are drawn with a fixed seed and a per-reporter lean, so the tally looks real."""
+    box = BallotBox.objects.get(campaign=campaign)
     rng = random.Random(2022)
     n_lines = box.lines.count()
     lean = [rng.choice((0.75, 0.6, 0.5, 0.35)) for _ in range(n_lines)]
@@ -170,8 +176,6 @@ def _vote_2022(organiser: User, campaign: Campaign) -> None:
             for i in range(n_lines))
         token.box = box
         casting.cast(token, TokenChannel.PHONE, grades, nonce=f"demo-2022-{token.serial}", n_lines=n_lines)
-    ballot_setup.close_box(organiser, box)
-    ballot_setup.publish_box(organiser, box)
 
 
 # How well each 2022 reporter did, 0–1: steers the invented judge and 日常考核 scores, so the demo result has
@@ -233,6 +237,10 @@ def wipe() -> None:
         return
     try:
         campaigns = Campaign.objects.filter(committee_id__in=ids)
+        Report.objects.filter(participant__campaign__in=campaigns).delete()
+        Commentary.objects.filter(participant__campaign__in=campaigns).delete()
+        Meeting.objects.filter(campaign__in=campaigns).delete()
+        LedgerEntry.objects.filter(unit_id__in=ids).delete()
         sheets = ResultSheet.objects.filter(campaign__in=campaigns)
         ResultRow.objects.filter(sheet__in=sheets).delete()
         GradeDecision.objects.filter(sheet__in=sheets).delete()
@@ -326,15 +334,21 @@ def load(reset: bool = False) -> DemoResult:
     campaign_actions.add_participants(organiser, last_year, streets, mode=ParticipantMode.ONSITE, draw_group=ONSITE_GROUP)
     campaign_actions.add_participants(organiser, last_year, bodies, mode=ParticipantMode.WRITTEN)
     campaign_actions.transition(organiser, last_year, CampaignState.PUBLISHED)
-    campaign_actions.transition(organiser, last_year, CampaignState.MEETING)
-    _vote_2022(organiser, last_year)
+    reviewer = users.get("organiser2") or User.objects.get(username="organiser2")
+    chair = users.get("chair") or User.objects.get(username="chair")
+    tokens = _box_2022(organiser, last_year)
+    meeting_day = date(2023, 1, 12)
+    meeting_2022 = demo_story.run_meeting_2022(organiser, chair, last_year, meeting_day)
+    demo_story.open_vote_2022(organiser, meeting_2022, meeting_day)
+    _vote_2022(last_year, tokens)
+    demo_story.close_vote_2022(organiser, meeting_2022, meeting_day)
+    ledger_2022 = demo_story.end_meeting_2022(organiser, meeting_2022, meeting_day)
     panel = [users[u] for u in ("judge", *(u for u, _ in MORE_JUDGES)) if u in users]
+    last_year.refresh_from_db()
     _judge_2022(organiser, last_year, panel)
     campaign_actions.transition(organiser, last_year, CampaignState.TALLYING)
     last_year.refresh_from_db()
     _routine_2022(organiser, last_year)
-    reviewer = users.get("organiser2") or User.objects.get(username="organiser2")
-    chair = users.get("chair") or User.objects.get(username="chair")
     _results_2022(organiser, reviewer, chair, last_year)
     campaign_actions.transition(organiser, last_year, CampaignState.ARCHIVED)
     this_year = campaign_actions.copy_campaign(organiser, last_year)
@@ -351,6 +365,7 @@ def load(reset: bool = False) -> DemoResult:
     box = ballot_setup.create_box(organiser, this_year)
     ballot_setup.issue_tokens(organiser, box, dict(enumerate(TOKENS_PER_GROUP)))
     judging.set_panel(organiser, this_year, panel)  # the same five judges score the 2023 meeting
+    demo_story.plan_meeting_2023(organiser, this_year)
 
     # The reporter is the secretary of the first unit to speak; the owner is a colleague there.
     first = units[drawn[0]]
@@ -363,6 +378,9 @@ def load(reset: bool = False) -> DemoResult:
         own = users["owner"]
         own.unit, own.person, own.display_name = first, colleague, colleague.name
         own.save(update_fields=["unit", "person", "display_name"])
+        demo_story.work_the_ledger(organiser, reviewer, own, ledger_2022)
+    if "reporter" in users:
+        demo_story.draft_report_2023(users["reporter"], this_year)
 
     record("cli", "demo.load", root, f"载入示范数据：{root.short_name}，{len(units)} 个单位，2 个年度考核方案",
            {"units": len(units), "campaigns": [2022, 2023], "reset": reset, "lot_seed": LOT_SEED,

@@ -92,8 +92,8 @@ class AgendaItem(models.Model):
 
     class Meta:
         ordering = ["meeting", "position"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="unique_agenda_position",
-                                               deferrable=models.Deferrable.DEFERRED)]
+        # Not deferrable (SQLite has no deferred constraints): actions.move_item re-numbers through free positions.
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="unique_agenda_position")]
 
 
 class MeetingAction(models.Model):

@@ -23,6 +23,7 @@ from shuping.audit.models import AuditEvent
 from shuping.core import demo
 from shuping.core.backup import create_backup, restore_backup, snapshot
 from shuping.orgs.models import Person, Unit
+from shuping.rectification.models import Evidence
 
 IS_PG = connection.vendor == "postgresql"
 postgres_only = pytest.mark.skipif(not IS_PG, reason="需要 PostgreSQL")
@@ -109,7 +110,9 @@ def test_the_manifest_describes_the_backup(district_data, tmp_path):
     assert "0002_append_only_trigger" in m["migrations"]["audit"]
     assert m["row_counts"]["orgs.unit"] == Unit.objects.count()
     assert m["audit_head"]["hash"] == verify().head_hash
-    assert m["media_files"] == 1 and "media/reports/2023/城关街道述职报告.txt" in names
+    evidence = [e.file.name for e in Evidence.objects.all()]  # the demo ledger's evidence files
+    assert evidence and m["media_files"] == 1 + len(evidence)
+    assert "media/reports/2023/城关街道述职报告.txt" in names and all(f"media/{n}" in names for n in evidence)
     assert not {"contenttypes.contenttype", "auth.permission", "sessions.session"} & set(data)
     assert not any(label.startswith("django_tasks") for label in data)
     assert oct(file.stat().st_mode & 0o777) == "0o600"
