@@ -198,8 +198,8 @@ def control(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     m = get_meeting(user, pk)
     ctx = _live_ctx(request, m)
-    ctx.update({"shortcuts": SHORTCUTS, "screen_url": screen_url(request, m) if user.has_role(*MEETING_RUNNERS)
-                else ""})
+    runner = user.has_role(*MEETING_RUNNERS)
+    ctx.update({"shortcuts": SHORTCUTS, "screen_url": screen_url(request, m) if runner else "", "is_runner": runner})
     return render(request, "meetings/control/control.html", ctx)
 
 
