@@ -16,6 +16,8 @@ serve` (gunicorn, 2 sync workers as shipped) starts on a free 127.0.0.1 port. Th
    the requests per second the server answered (200s and 304s).
 2. baseline: the same screens poll `/healthz` (no database) on the same server at the same rate; the
    per-request latency of state.json vs /healthz, and their ratio.
+3. capacity: 8 clients back to back for 5 s on state.json with the current ETag (every answer a 304, the
+   steady state of a meeting) and on /healthz: how many polls per second the server could answer.
 
 With a 500 ms poll, a change waits on average 250 ms for the next poll of each screen; the rest is the
 server. Figures, not a test. Only 127.0.0.1 is contacted.
@@ -163,6 +165,28 @@ def poll_phase(port: int, path: str, n_screens: int, seconds: float | None, work
     return screens, time.perf_counter() - t0
 
 
+def capacity(port: int, path: str, etag: str | None, clients: int = 8, seconds: float = 5.0) -> float:
+    """Requests per second answered with `clients` back-to-back pollers."""
+    done = [0] * clients
+    deadline = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        while time.perf_counter() < deadline:
+            try:
+                get(port, path, etag)
+                done[i] += 1
+            except OSError:
+                pass
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screens", type=int, default=50, help="模拟大屏数（默认 50）")
@@ -237,6 +261,11 @@ def main() -> None:
         print(f"基线 /healthz：{base_requests / base_duration:.0f} 次/秒，单次 p50 {pct(base_lat, 0.5):.1f} ms  "
               f"p95 {pct(base_lat, 0.95):.1f} ms")
         print(f"state.json / healthz 单次 p95 之比：{pct(state_lat, 0.95) / pct(base_lat, 0.95):.1f} 倍")
+        _, etag = get(port, path, None)
+        cap_state = capacity(port, path, etag)
+        cap_health = capacity(port, "/healthz", None)
+        print(f"容量（8 个客户端连续请求 5 秒）：state.json（304）{cap_state:.0f} 次/秒，/healthz {cap_health:.0f} 次/秒；"
+              f"{n_screens} 块大屏每秒只需 {n_screens * 1000 / POLL_MS:.0f} 次")
         connections.close_all()
     finally:
         if proc is not None:
