@@ -22,6 +22,7 @@ import pytest
 
 from shuping.ballots.models import Ballot, BallotToken
 from shuping.conftest import PASSWORD
+from shuping.meetings import actions
 from shuping.meetings.models import AgendaItem, Meeting, MeetingState
 from shuping.scoring.models import JudgeScore
 
@@ -233,6 +234,16 @@ def test_a_whole_meeting_on_the_projector(browser, live_server, meeting_setup, u
     t0 = sw.click(org, "act-close_scoring")
     sw.seen("结束评分", t0, *(has_text(p.locator("[data-testid=scr-judges-text]"), "已结束") for p in (p1, p2)))
 
+    # The organiser lets the hall see the ranking board (off by default).
+    assert p1.locator("[data-testid=scr-ranking]").is_hidden()
+    t0 = time.monotonic()
+    actions.set_options(users.organiser, s.meeting, show_ranking=True, show_judges=True)
+    sw.seen("显示排名", t0, *(has_text(p.locator("[data-testid=scr-ranking-list]"), "东城街道党工委") for p in (p1, p2)))
+    assert p1.inner_text("[data-testid=scr-ranking-list] li").split() == ["1", "东城街道党工委", "90.00"]
+    shot(p1, "7b-ranking")
+    actions.set_options(users.organiser, s.meeting, show_ranking=False, show_judges=True)
+    expect(p1.locator("[data-testid=scr-ranking]")).to_be_hidden(timeout=FOLLOW_S * 1000)
+
     # 西城's secretary is absent: a substitute reports; the agenda on the screen says so.
     org.click(f"[data-testid=item-{west_item.pk}] summary")
     form = org.locator(f"[data-testid=item-{west_item.pk}] form")
@@ -304,6 +315,11 @@ def test_a_whole_meeting_on_the_projector(browser, live_server, meeting_setup, u
     assert AgendaItem.objects.get(pk=closing_item.pk).phase == "done"
     assert AgendaItem.objects.get(pk=west_item.pk).overrun_ms > 0
     shot(p1, "12-ended")
+
+    # The 全屏 button puts the page in full screen (and hides itself there).
+    p1.click("[data-testid=scr-fullscreen]")
+    expect(p1.locator("body")).to_have_class("scr is-fullscreen")
+    assert p1.evaluate("!!document.fullscreenElement")
 
     print("\n".join(f"{label}: {d * 1000:.0f} ms" for label, d in sw.delays))
     assert not problems, problems

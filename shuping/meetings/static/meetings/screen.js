@@ -103,8 +103,15 @@
       list.appendChild(li);
       if (a.current) currentLi = li;
     });
-    var box = list.parentNode;
+    placeAgenda(currentLi);
+  }
+
+  // Keep the current item in view (a third from the top) and fade the bottom only when the list is cut.
+  function placeAgenda(currentLi) {
+    var box = $("scr-agenda").parentNode;
+    currentLi = currentLi || box.querySelector(".is-current");
     box.scrollTop = currentLi ? Math.max(0, currentLi.offsetTop - box.clientHeight / 3) : 0;
+    box.classList.toggle("is-cut", box.scrollTop + box.clientHeight < box.scrollHeight - 2);
   }
 
   function drawRanking() {
@@ -112,6 +119,7 @@
     var rows = state.ranking;
     show(box, !!(rows && rows.length));
     box.parentNode.classList.toggle("has-ranking", !!(rows && rows.length));
+    placeAgenda(null);
     if (!rows || !rows.length) return;
     var list = $("scr-ranking-list");
     while (list.firstChild) list.removeChild(list.firstChild);
