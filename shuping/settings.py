@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "shuping.meetings",
     "shuping.reports",
     "shuping.rectification",
+    "shuping.speeches",
+    "shuping.exports",
 ]
 
 MIDDLEWARE = [

@@ -20,5 +20,7 @@ urlpatterns = [
     path("meetings/", include("shuping.meetings.urls")),
     path("reports/", include("shuping.reports.urls")),
     path("ledger/", include("shuping.rectification.urls")),
+    path("speeches/", include("shuping.speeches.urls")),
+    path("exports/", include("shuping.exports.urls")),
     path("api/", api.urls),
 ]

@@ -58,6 +58,14 @@ REPORT_WRITERS = (Role.REPORTER,)
 LEDGER_MANAGERS = (Role.ORGANISER,)
 LEDGER_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
 LEDGER_UNIT_ROLES = (Role.OWNER, Role.REPORTER)
+# 讲话与点评: who reads texts into problems and drafts 点评/speeches; who edits the phrase library; who sees the
+# 材料雷同 check.
+SPEECH_EDITORS = (Role.ORGANISER, Role.CHAIR)
+PHRASE_EDITORS = (Role.ORGANISER,)
+SIMILARITY_READERS = (Role.ORGANISER, Role.OBSERVER)
+# 导出与统计分析: campaign-wide exports and charts; unit-bound users export their own unit only.
+EXPORT_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
+ANALYTICS_READERS = (Role.ORGANISER, Role.OBSERVER, Role.CHAIR)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -53,12 +53,14 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _add_routers() -> None:
     from shuping.ballots.api import router as ballots_router
     from shuping.campaigns.api import router as campaigns_router
+    from shuping.exports.api import router as exports_router
     from shuping.meetings.api import router as meetings_router
     from shuping.orgs.api import router as orgs_router
     from shuping.rectification.api import router as ledger_router
     from shuping.reports.api import router as reports_router
     from shuping.results.api import router as results_router
     from shuping.scoring.api import router as scoring_router
+    from shuping.speeches.api import router as speeches_router
 
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
@@ -68,6 +70,8 @@ def _add_routers() -> None:
     api.add_router("/", meetings_router)
     api.add_router("/", reports_router)
     api.add_router("/", ledger_router)
+    api.add_router("/", speeches_router)
+    api.add_router("/", exports_router)
 
 
 

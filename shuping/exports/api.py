@@ -1,0 +1,5 @@
+"""JSON API of exports."""
+
+from ninja import Router
+
+router = Router()

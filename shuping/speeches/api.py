@@ -1,0 +1,5 @@
+"""JSON API of speeches."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpeechesConfig(AppConfig):
+    name = "shuping.speeches"
+    verbose_name = "讲话与点评"
