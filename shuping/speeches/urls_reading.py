@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""Reading texts into problems and confirming them into the 整改台账 (views_reading)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from shuping.speeches import views_reading as v
+
+urlpatterns = [
+    path("", v.texts, name="texts"),
+    path("new/", v.new, name="text_new"),
+    path("from-commentary/", v.from_commentary, name="from_commentary"),
+    path("from-report/", v.from_report, name="from_report"),
+    path("<int:pk>/", v.review, name="review"),
+    path("<int:pk>/confirm/", v.confirm, name="confirm"),
+]
