@@ -33,6 +33,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("reports:home"), "述职报告"))
     if user.has_role(*access.LEDGER_READERS, *access.LEDGER_UNIT_ROLES):
         items.append((reverse("rectification:ledger"), "整改台账"))
+    if user.has_role(*access.SPEECH_EDITORS):
+        items.append((reverse("speeches:texts"), "讲话与点评"))
     if user.has_role(*access.RESULT_READERS, Role.REPORTER):
         items.append((reverse("results:home"), "考核结果"))
     if user.has_role(*access.USER_MANAGERS):
