@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from shuping.exports.api_analytics import router as analytics_router
+
 router = Router()
+router.add_router("/", analytics_router)
