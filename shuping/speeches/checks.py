@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -153,6 +154,8 @@ def campaign_check(user: User, campaign_id: int) -> tuple[Campaign, CampaignChec
 
 
 def filter_pairs(check: CampaignCheck, min_score: Decimal = Decimal(0), kind: str = "") -> list[similarity.Pair]:
+    if kind and kind not in similarity.KIND_LABELS:
+        raise ValidationError("类型只能是 last_year（与本单位上年）或 other（与其他单位）")
     return [p for p in check.pairs if p.score >= min_score and (not kind or p.kind == kind)]
 
 
