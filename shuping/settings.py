@@ -205,6 +205,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The address voters' phones reach the server at: printed into the QR codes on ballot sheets.
 SHUPING_PUBLIC_URL = os.environ.get("SHUPING_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Optional polishing of drafts (讲话与点评) by an OpenAI-compatible chat endpoint on the intranet; off when
+# the base URL is empty. Drafts are complete without it.
+SHUPING_LLM_BASE_URL = os.environ.get("SHUPING_LLM_BASE_URL", "").strip().rstrip("/")
+SHUPING_LLM_MODEL = os.environ.get("SHUPING_LLM_MODEL", "")
+SHUPING_LLM_API_KEY = os.environ.get("SHUPING_LLM_API_KEY", "")
+SHUPING_LLM_TIMEOUT = envint("SHUPING_LLM_TIMEOUT", "30")
+
 # Roster imports larger than this are refused before they are parsed.
 MAX_UPLOAD_BYTES = envint("SHUPING_MAX_UPLOAD_MB", "20") * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
