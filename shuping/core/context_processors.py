@@ -37,6 +37,9 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("speeches:texts"), "讲话与点评"))
     if user.has_role(*access.RESULT_READERS, Role.REPORTER):
         items.append((reverse("results:home"), "考核结果"))
+    if user.has_role(*access.EXPORT_READERS, *access.ANALYTICS_READERS, *access.LEDGER_READERS, Role.REPORTER,
+                     Role.OWNER):
+        items.append((reverse("exports:home"), "导出与分析"))
     if user.has_role(*access.USER_MANAGERS):
         items.append((reverse("accounts:users"), "用户与角色"))
     if user.has_role(*access.AUDIT_READERS):
