@@ -35,6 +35,7 @@ from shuping.rectification import actions as ledger
 from shuping.rectification.categories import LABELS
 from shuping.rectification.models import LedgerEntry, Source
 from shuping.reports.models import Report
+from shuping.speeches import reading
 from shuping.speeches.models import SpeechText, TextKind
 
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes
@@ -81,8 +82,6 @@ def unit_choices(st: SpeechText) -> list[Unit]:
 
 def decode_upload(upload: UploadedFile) -> str:
     """The uploaded .txt/.docx as text (UTF-8 or GBK), or ValidationError. Nothing is stored."""
-    from shuping.speeches import reading
-
     name = upload.name or ""
     if not name.lower().endswith(UPLOAD_TYPES):
         raise ValidationError(f"文件“{name}”不是 .txt 或 .docx 文件")
@@ -94,7 +93,7 @@ def decode_upload(upload: UploadedFile) -> str:
     try:
         return reading.decode(data, name)
     except ValueError as e:
-        raise ValidationError(f"文件“{name}”无法读取：{e}") from None
+        raise ValidationError(str(e)) from None
 
 
 def _check_campaign_unit(user: User, campaign: Campaign | None, unit: Unit | None) -> None:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from shuping.accounts import access
 from shuping.accounts.access import LEDGER_MANAGERS, SPEECH_EDITORS, roles_required
 from shuping.rectification.categories import CATEGORIES
-from shuping.speeches import actions
+from shuping.speeches import actions, reading
 from shuping.speeches.models import SpeechText, TextKind
 
 log = logging.getLogger(__name__)
@@ -153,8 +153,6 @@ class Layout:
 def read_layout(st: SpeechText) -> Layout:
     """The reading of the text: parts, problem items (for a report's 存在问题 every item when no part is
     marked as problems), and the other items. Items whose offsets do not match the text are left out."""
-    from shuping.speeches import reading
-
     out = Layout()
     text = st.text
     data = reading.read(text).as_json()
