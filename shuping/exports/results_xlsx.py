@@ -251,10 +251,13 @@ def _ballot_sheet(wb: Workbook, sheet: ResultSheet, rows: list[Row], heading: st
         for g in lt.groups:
             gi = g.group
             if gi.hidden:
-                all_shown = False
-                _put(ws, row, [r.unit, gi.name, gi.weight, *[None] * (n + 4), None, None,
-                               f"{gi.hidden_note.strip('（）')}，计入测评得分"],
-                     {3: NUM})
+                hidden = gi.hidden_note.strip("（）")
+                if g.dropped:
+                    note = f"无有效评价，不计入（{hidden}）"
+                else:
+                    all_shown = False
+                    note = f"{hidden}，计入测评得分"
+                _put(ws, row, [r.unit, gi.name, gi.weight, *[None] * (n + 4), None, None, note], {3: NUM})
                 row += 1
                 continue
             c = g.counts
