@@ -216,7 +216,7 @@ MARKERS: dict[str, tuple[re.Pattern[str], int]] = {
     "shi": (re.compile(rf"({NUM})是(?![一二三四五六七八九十非否])"), 5),
     "yao": (re.compile(rf"({NUM})要(?![求素点件闻害紧事])"), 5),
     "seq": (re.compile(r"(首先|其次|再次|再者|最后)(?:[，,：:]|(?=[要是]))"), 5),
-    "example": (re.compile(r"(比如|例如|譬如)[，,：:]?"), 6),
+    "example": (re.compile(r"(比如|例如|譬如|又如|再如|再比如)[，,：:]?"), 6),
 }
 RANK = {f: r for f, (_, r) in MARKERS.items()}
 SEQ_ORDINAL = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 0}
@@ -266,14 +266,21 @@ def find_markers(text: str, lo: int, hi: int, quoted: list[bool]) -> list[Marker
 def sequences(markers: list[Marker]) -> list[list[Marker]]:
     """Runs of one family numbered 1, 2, 3 … in order. A run of one counts only when it opens a paragraph
     (a text cut short after "1.要…", a 存在问题 section with a single "一、"); 首先 needs a 其次 or 最后;
-    each 比如 is a run of its own."""
+    examples (比如, 又如) that follow each other with no other marker between them are one run."""
     runs: list[list[Marker]] = []
     by_family: dict[str, list[Marker]] = {}
     for mk in markers:
         by_family.setdefault(mk.family, []).append(mk)
+    previous: Marker | None = None
+    for mk in markers:  # examples that follow each other (比如…又如…) are one run
+        if mk.family == "example":
+            if previous is not None and previous.family == "example":
+                runs[-1].append(mk)
+            else:
+                runs.append([mk])
+        previous = mk
     for family, mks in by_family.items():
         if family == "example":
-            runs.extend([mk] for mk in mks)
             continue
         current: list[Marker] = []
         for mk in mks:
@@ -492,7 +499,9 @@ def read(text: str) -> Reading:
             if not part.items:
                 part.items = _sentence_items(text, part, paras, quoted)
             for item in part.items:
-                item.category = categorise(item.text) or categorise(_sentence_around(text, item, paras, quoted))
+                item.category = categorise(item.text) or categorise(item.lead)
+                if item.category is None and not item.marker:  # a piece of a "存在……等问题" list: its sentence
+                    item.category = categorise(_sentence_around(text, item))
         parts.append(part)
     return Reading(text, parts)
 
@@ -738,11 +747,11 @@ def _split_list(text: str, s: int, e: int, quoted: list[bool]) -> list[Item]:
     return items
 
 
-def _sentence_around(text: str, item: Item, paras: list[Para], quoted: list[bool]) -> str:
+def _sentence_around(text: str, item: Item) -> str:
     s = item.start
     while s > 0 and text[s - 1] not in SENT_END + "\n":
         s -= 1
     e = item.end
-    while e < len(text) and text[e] not in SENT_END + "\n":
+    while e < len(text) and text[e - 1] not in SENT_END and text[e] != "\n":
         e += 1
     return text[s:e]
