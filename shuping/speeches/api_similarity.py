@@ -12,7 +12,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from shuping.speeches import checks, similarity
+from shuping.speeches import checks
 
 router = Router(tags=["讲话与点评·材料雷同"])
 

@@ -9,8 +9,15 @@ import pytest
 from shuping.reports.models import ReportState
 from shuping.speeches import checks, similarity
 from shuping.speeches.similarity import Doc, compare
-from shuping.speeches.tests.similarity_samples import (COPIED, OWN, PROBLEMS, TEMPLATE, campaign_with_reports,
-                                                       make_units, sections)
+from shuping.speeches.tests.similarity_samples import (
+    COPIED,
+    OWN,
+    PROBLEMS,
+    TEMPLATE,
+    campaign_with_reports,
+    make_units,
+    sections,
+)
 
 
 def doc(key: str, text: str, unit: str | None = None, current: bool = True) -> Doc:
