@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shuping.accounts import access
 from shuping.accounts.access import ANALYTICS_READERS, roles_required
 from shuping.exports import analytics
 
@@ -34,7 +35,10 @@ def multi_year(request: HttpRequest) -> HttpResponse:
     unit_id = int(raw) if raw.isdigit() else None
     data = analytics.multi_year_charts(request.user, unit_id)  # type: ignore[arg-type]
     by_id = {c.id: c for c in data.charts}
+    user: Any = request.user
+    campaigns = ([] if not user.has_role(*ANALYTICS_READERS) else
+                 list(access.visible_campaigns(user).filter(result_sheet__isnull=False).order_by("-year", "pk")))
     return render(request, "exports/analytics/multi_year.html", {
-        "m": data, "chart_data": _charts_json(data.charts), "history": by_id.get("history"),
+        "m": data, "campaigns": campaigns, "chart_data": _charts_json(data.charts), "history": by_id.get("history"),
         "heatmaps": [by_id["categories-years"], by_id["categories-units"]], "closure": by_id["closure"],
     })

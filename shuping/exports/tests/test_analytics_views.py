@@ -149,6 +149,7 @@ def test_a_reader_chooses_any_unit(users, district, scored, published, ledger, c
     html = client_for(users.observer).get(f"/exports/analytics/?unit={district.west.pk}").content.decode()
     data = chart_data(html)
     assert data["history"]["rows"] == [["2025", "2025年度述职评议", "82.11", "2/3", "较好"]]
+    assert f'href="/exports/analytics/campaign/{scored.campaign.pk}/"' in html  # each campaign's charts
     assert data["categories-units"]["labels"] == ["东城街道党工委", "西城街道党工委"]
 
 
@@ -156,6 +157,7 @@ def test_a_reporter_sees_only_their_unit(users, district, scored, published, led
     c = client_for(users.reporter)
     html = c.get("/exports/analytics/").content.decode()
     assert "仅显示本单位" in html and "西城街道" not in html and "区教育局" not in html
+    assert "/exports/analytics/campaign/" not in html  # campaign-wide charts are not theirs
     data = chart_data(html)
     assert data["history"]["rows"][0][2] == "96.89"
     assert c.get(f"/exports/analytics/?unit={district.west.pk}").status_code == 404

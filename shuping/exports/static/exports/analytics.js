@@ -41,8 +41,14 @@
             if (spec.colors) { item.itemStyle = { color: spec.colors[i] }; }
             return item;
           }),
-          label: { show: !multi || stacked, position: stacked ? "inside" : "top",
-                   formatter: function (p) { return p.value === null || p.value === 0 && stacked ? "" : p.value; } }
+          label: { show: true, position: stacked ? "inside" : "top", fontSize: multi && !stacked ? 10 : 12,
+                   formatter: function (p) {
+                     var raw = s.data[p.dataIndex];
+                     // Empty bins and missing components stay unlabelled; a 0.00% rate is a figure, so it shows.
+                     if (raw === null || raw === 0) { return ""; }
+                     // Side-by-side bars are narrow: whole figures without ".00" there (the table keeps them).
+                     return multi && !stacked ? String(raw).replace(/\.00$/, "") : String(raw);
+                   } }
         };
       })
     };
@@ -55,10 +61,11 @@
       grid: grid(spec),
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: spec.labels, boundaryGap: true },
-      yAxis: { type: "value", name: spec.unit, scale: true },
+      yAxis: { type: "value", name: spec.unit, max: 100,
+               min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10 - 10); } },
       series: [{
         type: "line", name: s.name, data: s.data.map(num), symbolSize: 10,
-        label: { show: true, position: "top", formatter: function (p) { return p.value + "（" + s.grades[p.dataIndex] + "）"; } }
+        label: { show: true, position: "top", formatter: function (p) { return s.data[p.dataIndex] + "（" + s.grades[p.dataIndex] + "）"; } }
       }]
     };
   }
@@ -94,7 +101,7 @@
         { type: "bar", name: "最低—最高", stack: "range", barMaxWidth: 36, itemStyle: { color: "#f0a093" },
           data: high.map(function (h, i) { return h - low[i]; }) },
         { type: "scatter", name: "平均", data: mean, symbolSize: 12, itemStyle: { color: "#b71c1c" },
-          label: { show: true, position: "right", formatter: function (p) { return spec.series[2].data[p.dataIndex]; } } }
+          label: { show: true, position: "right", distance: 24, formatter: function (p) { return spec.series[2].data[p.dataIndex]; } } }
       ]
     };
   }
