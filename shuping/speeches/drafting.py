@@ -48,12 +48,14 @@ class Draft:
     title: str
     sections: list[Section]
     notes: list[str] = field(default_factory=list)  # what was left out and why (shown, not part of the text)
+    paragraphs: bool = False  # one paragraph per sentence (the outline) rather than per section (a 点评)
 
     def plain_text(self) -> str:
         parts = []
+        joiner = "\n" if self.paragraphs else ""
         for s in self.sections:
             if s.sentences:
-                parts.append(f"{s.heading}\n{''.join(x.text for x in s.sentences)}")
+                parts.append(f"{s.heading}\n{joiner.join(x.text for x in s.sentences)}")
         return "\n".join(parts)
 
     def numbered(self) -> list[tuple[Section, list[tuple[Sentence, list[tuple[int, Source]]]]]]:
@@ -231,7 +233,7 @@ def commentary_draft(f: ReporterFacts, book: PhraseBook) -> Draft:
         highlights.sentences.append(Sentence(fill(phrase, fact=_quote(s.text), unit=f.unit, name=f.name),
                                              (s.source,)))
     if f.closed_entries:
-        names = "；".join(f"“{_quote(e.problem, 30)}”" for e in f.closed_entries[:3])
+        names = "".join(f"“{_quote(e.problem, 30)}”" for e in f.closed_entries[:3])
         highlights.sentences.append(Sentence(
             f"上年度指出的{names}{'等' if len(f.closed_entries) > 3 else ''}"
             f"{len(f.closed_entries)}个问题已整改销号。", tuple(e.source for e in f.closed_entries)))
@@ -248,9 +250,12 @@ def commentary_draft(f: ReporterFacts, book: PhraseBook) -> Draft:
             categories.append(c)
 
     facts: list[Sentence] = []
-    for s in f.own_problems:
-        facts.append(Sentence(f"报告自查的“{_quote(s.text)}”问题，需要拿出具体措施。", (s.source,)))
-        note_category(s.category)
+    if f.own_problems:
+        named = "".join(f"“{_quote(s.text)}”" for s in f.own_problems)
+        facts.append(Sentence(f"报告自查出{named}{'等问题' if len(f.own_problems) > 1 else '的问题'}，"
+                              "要拿出具体管用的措施。", tuple(dict.fromkeys(s.source for s in f.own_problems))))
+        for s in f.own_problems:
+            note_category(s.category)
     for e in f.open_entries:
         status = e.state_label
         if e.deadline:
@@ -394,7 +399,8 @@ def closing_outline(f: ClosingFacts, book: PhraseBook) -> Draft:
     last = book.pick("closing", seed)
     if last:
         closing.sentences.append(Sentence(fill(last, year=f.year)))
-    return Draft(f"{f.title}总结讲话提纲", [opening, achievements, problems, requirements, closing], list(f.notes))
+    return Draft(f"{f.title}总结讲话提纲", [opening, achievements, problems, requirements, closing], list(f.notes),
+                 paragraphs=True)
 
 
 def chinese(n: int) -> str:
