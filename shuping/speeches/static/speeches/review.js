@@ -15,13 +15,23 @@
     const list = root.querySelector("#items");
     const json = root.querySelector("#items-json");
 
+    // Bring a span into view inside the text pane (which scrolls on its own), then the pane into the window.
+    function reveal(seg) {
+      const pane = source.getBoundingClientRect();
+      const top = seg.getBoundingClientRect().top - pane.top;
+      if (top < 0 || top > source.clientHeight - 24) {
+        source.scrollTo({ top: source.scrollTop + top - source.clientHeight / 3, behavior: "smooth" });
+      }
+      if (pane.top < 0 || pane.top > window.innerHeight - 80) source.scrollIntoView({ block: "start" });
+    }
+
     const within = (start, end) => segs.filter((s) => Number(s.dataset.s) >= start && Number(s.dataset.e) <= end);
 
     function flash(start, end, scroll) {
       segs.forEach((s) => s.classList.remove("hl"));
       const hit = within(start, end);
       hit.forEach((s) => s.classList.add("hl"));
-      if (scroll && hit.length) hit[0].scrollIntoView({ block: "center", behavior: "smooth" });
+      if (scroll && hit.length) reveal(hit[0]);
       return hit.length > 0;
     }
 
