@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from shuping.accounts.access import PHRASE_EDITORS, SPEECH_EDITORS, check_roles, get_campaign
 from shuping.speeches import phrases, views_drafts
@@ -92,9 +93,9 @@ def phrase_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/speeches/phrases", response={201: PhraseOut}, summary="新增措辞（组织部）")
-def phrase_create(request: HttpRequest, body: PhraseIn) -> tuple[int, dict[str, Any]]:
+def phrase_create(request: HttpRequest, body: PhraseIn) -> Status:
     p = phrases.create_phrase(request.user, body.slot, body.category, body.text, body.sort_order)  # type: ignore[arg-type]
-    return 201, _phrase(p)
+    return Status(201, _phrase(p))
 
 
 @router.patch("/speeches/phrases/{phrase_id}", response=PhraseOut, summary="修改、启用或停用措辞（组织部）")
