@@ -8,6 +8,8 @@ picks by hand rather than trusting a guess.
 
 from __future__ import annotations
 
+import re
+
 from shuping.rectification.categories import LABELS
 
 # Weight 3: the category's own words; 2: strong signals; 1: hints that other categories share.
@@ -67,24 +69,18 @@ KEYWORDS: dict[str, dict[str, int]] = {
 assert set(KEYWORDS) == set(LABELS)  # every category has a table, and only those
 
 
+_WORDS = {w: (c, k) for c, table in KEYWORDS.items() for w, k in table.items()}
+# Longest keywords first: at each place the longest keyword wins, so "党员" does not count again inside
+# "党员分类管理"; finditer never overlaps matches, so the text is read once.
+_PATTERN = re.compile("|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True)))
+
+
 def scores(text: str) -> dict[str, int]:
-    """Each category's keyword score for `text` (categories scoring 0 left out)."""
+    """Each category's keyword score for `text` (each keyword counted once; categories scoring 0 left out)."""
     found: dict[str, int] = {}
-    # Longest keywords first; a found keyword's occurrences are masked so "党员" does not count again
-    # inside "党员分类管理".
-    words = sorted(((w, c, k) for c, table in KEYWORDS.items() for w, k in table.items()),
-                   key=lambda t: -len(t[0]))
-    masked = list(text)
-    for word, code, weight in words:
-        s = "".join(masked)
-        i = s.find(word)
-        if i < 0:
-            continue
+    for word in {m.group() for m in _PATTERN.finditer(text)}:
+        code, weight = _WORDS[word]
         found[code] = found.get(code, 0) + weight
-        while i >= 0:
-            masked[i:i + len(word)] = ["\0"] * len(word)
-            s = "".join(masked)
-            i = s.find(word)
     return found
 
 

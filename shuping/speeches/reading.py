@@ -210,7 +210,7 @@ MARKERS: dict[str, tuple[re.Pattern[str], int]] = {
     "cn_dun": (re.compile(rf"({NUM})、(?![{CN_DIGITS}\d])"), 1),
     "cn_paren": (re.compile(rf"[（(]({NUM})[)）][、，,.．]?"), 2),
     "di": (re.compile(rf"第({NUM})(?:[，,、：:．.]|(?=[是要]))"), 2),
-    "num_dot": (re.compile(r"(\d{1,2})(?:[.．](?!\d)|、(?!\d))"), 3),
+    "num_dot": (re.compile(r"(\d{1,3})(?:[.．](?!\d)|、(?!\d))"), 3),
     "num_paren": (re.compile(r"[（(](\d{1,2})[)）][、，,.．]?"), 4),
     "circled": (re.compile(r"([①②③④⑤⑥⑦⑧⑨⑩])"), 4),
     "shi": (re.compile(rf"({NUM})是(?![一二三四五六七八九十非否])"), 5),

@@ -217,3 +217,26 @@ def test_decode_docx():
 def test_decode_refuses_what_it_cannot_read(data, name, message):
     with pytest.raises(ValueError, match=message):
         decode(data, name)
+
+
+def test_any_mix_of_the_genre_keeps_the_span_invariant():
+    """Pieces of all examples glued at random (cut mid-sentence, mid-marker, CRLF…): never a crash, every item a
+    span of the input."""
+    import random
+
+    rnd = random.Random(7)
+    pieces = [t[i:i + rnd.randint(1, 30)] for t in TEXTS for i in range(0, len(t), 5)]
+    for _ in range(400):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 40)))
+        if rnd.random() < 0.3:
+            text = text.replace("\n", rnd.choice(["\r\n", "\n\n", " "]))
+        assert_spans(text, read(text))
+
+
+def test_a_long_text():
+    """199 numbered problems of 580 characters each (the keyword tables read each text once: ~0.2 s)."""
+    text = "在看到成绩的同时，也要看到问题和不足。\n" + "\n".join(
+        f"{i}. " + "理论学习不够深入，党建经费保障不到位，网格化管理不够精细。" * 20 for i in range(1, 200))
+    found = problems(read(text))
+    assert [i.marker for i in found] == [f"{i}." for i in range(1, 200)]
+    assert found[-1].text.endswith("网格化管理不够精细。") and len(found[-1].text) == 29 * 20
