@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import compress
 
 SHINGLE = 13  # characters: shorter runs are the genre's common phrases (坚持以人民为中心 is 8)
 BOILERPLATE_SHARE = Decimal("0.3")
@@ -142,18 +143,38 @@ def compare(docs: Sequence[Doc], k: int = SHINGLE, boilerplate_share: Decimal = 
     boilerplate = sum(1 for c in df.values() if c > limit)
 
     # Inverted index of the shingles worth looking at: hash → [(doc, position)], this year's and last year's apart.
+    # `shareable[d][pos]` is 1 where d's shingle is neither template nor unique; a run stops at the first 0.
+    shared = {h for h, c in df.items() if 1 < c <= limit}
     current: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
     previous: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    shareable: list[bytes] = []
     for d, hs in enumerate(hashes):
+        flags = bytes([h in shared for h in hs]) + b"\0"
+        shareable.append(flags)
         index = current if docs[d].current else previous
-        for pos, h in enumerate(hs):
-            if 1 < df[h] <= limit:
-                index[h].append((d, pos))
+        for pos, h in compress(enumerate(hs), flags):
+            index[h].append((d, pos))
+
+    def continues(h: int) -> bool:
+        """Whether every occurrence of h directly follows an occurrence of one same shingle h′ whose
+        occurrences are exactly these shifted by one: then every seed of h extends a run seeded at h′, and
+        h needs no pairs of its own (a shared sentence is enumerated once, not once per character)."""
+        plist = current.get(h, []) + previous.get(h, [])
+        d0, p0 = plist[0]
+        if p0 == 0:
+            return False
+        before = hashes[d0][p0 - 1]
+        if len(current.get(before, ())) + len(previous.get(before, ())) != len(plist):
+            return False
+        return all(p > 0 and hashes[d][p - 1] == before for d, p in plist)
 
     # Seeds of each allowed pair: this year × this year (other units), this year × the same unit's last year.
     units = [d.unit for d in docs]
     seeds: defaultdict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for h, plist in current.items():
+        old = previous.get(h)
+        if len(plist) + len(old or ()) < 2 or continues(h):
+            continue
         n = len(plist)
         for x in range(n):
             da, pa = plist[x]
@@ -162,7 +183,6 @@ def compare(docs: Sequence[Doc], k: int = SHINGLE, boilerplate_share: Decimal = 
                 db, pb = plist[y]
                 if units[db] != ua:
                     seeds[(da, db)].append((pa, pb))
-        old = previous.get(h)
         if old:
             for da, pa in plist:
                 ua = units[da]
@@ -172,31 +192,47 @@ def compare(docs: Sequence[Doc], k: int = SHINGLE, boilerplate_share: Decimal = 
 
     pairs = []
     for (da, db), pts in seeds.items():
-        pair = _extend(docs, norms, da, db, pts, k)
+        pair = _extend(docs, norms, shareable[da], da, db, pts, k)
         if pair.passages and pair.score >= min_score:
             pairs.append(pair)
     pairs.sort(key=lambda p: (-p.score, -len(p.passages), str(p.a), str(p.b)))
     return Result(pairs=pairs, n_docs=len(docs), boilerplate_shingles=boilerplate)
 
 
-def _extend(docs: Sequence[Doc], norms: Sequence[_Norm], da: int, db: int, pts: list[tuple[int, int]],
-            k: int) -> Pair:
-    a, b = norms[da], norms[db]
-    runs: list[tuple[int, int, int]] = []  # (start in a, start in b, length), normalised
-    pts.sort(key=lambda t: (t[0] - t[1], t[0]))
-    start_a = start_b = prev_a = prev_diag = None
-    for pa, pb in pts:
-        diag = pa - pb
-        if diag == prev_diag and prev_a is not None and pa == prev_a + 1:
-            prev_a = pa
-            continue
-        if start_a is not None and prev_a is not None and start_b is not None:
-            runs.append((start_a, start_b, prev_a - start_a + k))
-        start_a, start_b, prev_a, prev_diag = pa, pb, pa, diag
-    if start_a is not None and prev_a is not None and start_b is not None:
-        runs.append((start_a, start_b, prev_a - start_a + k))
+def _common_prefix(x: str, i: int, y: str, j: int, cap: int) -> int:
+    """Length of the common prefix of x[i:] and y[j:], at most `cap`: slices compared in growing steps."""
+    done, step = 0, 16
+    while done < cap:
+        n = min(step, cap - done)
+        if x[i + done:i + done + n] == y[j + done:j + done + n]:
+            done += n
+            step *= 2
+        elif n == 1:
+            break
+        else:
+            step = n // 2
+    return done
 
-    runs = [(sa, sb, n) for sa, sb, n in runs if a.text[sa:sa + n] == b.text[sb:sb + n]]  # no hash collisions
+
+def _extend(docs: Sequence[Doc], norms: Sequence[_Norm], shareable: bytes, da: int, db: int,
+            pts: list[tuple[int, int]], k: int) -> Pair:
+    """Grow each seed along its diagonal while the characters agree and a's shingles stay shareable (not
+    template): a maximal common run. Seeds inside a run already found are skipped."""
+    a, b = norms[da], norms[db]
+    runs: list[tuple[int, int, int]] = []  # (start in a, start in b, length), normalised characters
+    pts.sort(key=lambda t: (t[0] - t[1], t[0]))
+    diag, run_end = None, -1
+    for pa, pb in pts:
+        if pa - pb == diag and pa < run_end:
+            continue
+        stop = shareable.find(0, pa)  # the first shingle after pa that may not be shared
+        cap = min(stop - pa + k - 1, len(a.text) - pa, len(b.text) - pb)
+        n = _common_prefix(a.text, pa, b.text, pb, cap)
+        if n < k:
+            continue  # a hash collision, not a shared run
+        runs.append((pa, pb, n))
+        diag, run_end = pa - pb, pa + n - k + 1
+
     passages = [Passage(a.offsets[sa], a.offsets[sa + n - 1] + 1, b.offsets[sb], b.offsets[sb + n - 1] + 1, n)
                 for sa, sb, n in runs]
     passages.sort(key=lambda p: (p.a_start, p.b_start))
