@@ -24,8 +24,10 @@ How it reads (the genre, domain.md "How the speeches are built"):
    after 。！？；：，), outside quotation marks, and only as a sequence numbered from one (一是, 二是 …) — so
    "四个意识", "第一责任人", "统一是", "一、二线", "1.5倍" and placeholders (X县, xx, ***, *位同志) are never
    markers. Lists nest by position: a list inside one item of another list is that item's children.
-4. A problems part without markers gives one item per sentence; a "存在A、B、C等问题" sentence gives one item per
-   listed problem (each an exact span), when the pieces are problems in themselves (not "领导力、判断力、执行力不强").
+4. A problems part without markers gives one item per sentence (what follows "存在问题：" in its first sentence);
+   a "存在A、B、C等问题" sentence gives one item per listed problem (each an exact span) when the pieces are
+   problems in themselves (not "领导力、判断力、执行力不强"), and so do short comma clauses that each name one
+   ("理论学习不够深入，组织生活不够规范").
 5. Problem items get a category from the keyword tables in categorise.py (the sentence around a split piece
    decides when the piece alone does not).
 """
@@ -472,6 +474,7 @@ def _unquoted(text: str, start: int, end: int, quoted: list[bool]) -> str:
 
 # ---------------------------------------------------------------------------------------------------- reading
 
+PRAISE = re.compile(r"实事求是|思路清晰|措施有力|重点突出|成效明显|扎实|亮点|特色|较好|很好|有力|有效")
 PROBLEM_WORDS = re.compile(r"不够|不足|不强|不高|不到位|不严|不实|不力|不深|不全|不充分|不规范|不明显|不精细|不平衡|"
                            r"欠缺|缺乏|缺少|薄弱|滞后|偏少|较少|有待|短板|弱化|虚化|淡化|边缘化|差距|问题|没有|未能|不|缺|弱")
 
@@ -561,8 +564,10 @@ def _initial_kind(text: str, sents: list[Sentence], paras: list[Para], marker_at
     if kind is not None and not SALUTATION.match(first):
         return kind
     head = text[sents[0].start:stop][:200]
-    if SALUTATION.match(first) or re.search(r"今天|召开|会议|述职|同志", head[:60]):
+    if SALUTATION.match(first) or re.search(r"今天|召开|会议|大会|同志们|各位|这次|本次", head[:60]):
         return "opening"
+    if PRAISE.search(first):  # a 点评 opens with what the reporter did well
+        return "achievements"
     items = [text[m.end:m.end + 60] for m in marker_at.values() if m.start < stop]
     sample = items or [text[s.start:s.end] for s in sents[:6]]
     if sum(1 for t in sample if PROBLEM_WORDS.search(t.split("。")[0])) * 2 > len(sample):
@@ -694,19 +699,28 @@ def _sentence_items(text: str, part: Part, paras: list[Para], quoted: list[bool]
         raw = text[sent.start:sent.end]
         if WRAP_UP.match(raw):
             continue
-        if k == 0 and (len(raw) <= 30 or raw.rstrip().endswith(("：", ":"))) and (
-                _signal_any(raw) or INTRO.match(raw) or _signal(raw, ORDER["achievements"]) == "problems"):
-            continue
-        pieces = _split_list(text, sent.start, sent.end, quoted)
+        start = sent.start
+        if k == 0:
+            colon = next((i for i in range(sent.start, sent.end) if text[i] in "：:" and not quoted[i]), None)
+            head = text[sent.start:colon] if colon is not None else raw
+            if (colon is not None or len(raw) <= 30) and (
+                    _signal_any(head) or INTRO.match(head) or _signal(head, ORDER["achievements"]) == "problems"):
+                if colon is None:
+                    continue
+                start = colon + 1  # "存在问题：理论学习不够深入。" — what follows the colon is the problem
+                while start < sent.end and text[start] in SPACE:
+                    start += 1
+                if start >= sent.end:
+                    continue
+        pieces = _split_list(text, start, sent.end, quoted) or _split_clauses(text, start, sent.end, quoted)
         if pieces:
             items.extend(pieces)
             continue
         e = sent.end
-        while e > sent.start and text[e - 1] in SENT_END + "；;，," + SPACE:
+        while e > start and text[e - 1] in SENT_END + "；;，," + SPACE:
             e -= 1
-        if e > sent.start:
-            items.append(Item("", _lead(text, sent.start, e, quoted), text[sent.start:e], None, sent.start, e,
-                              sent.start))
+        if e > start:
+            items.append(Item("", _lead(text, start, e, quoted), text[start:e], None, start, e, start))
     return items
 
 
@@ -745,6 +759,28 @@ def _split_list(text: str, s: int, e: int, quoted: list[bool]) -> list[Item]:
     if end - rest >= 8:
         items.append(Item("", _lead(text, rest, end, quoted), text[rest:end], None, rest, end, rest))
     return items
+
+
+STRICT_PROBLEM = re.compile(r"不够|不足|不强|不高|不到位|不严|不实|不力|不深|不全|不充分|不规范|不明显|不精细|欠缺|缺乏|"
+                            r"薄弱|滞后|偏少|偏弱|较少|有待|弱化|虚化|淡化|流于形式")
+
+
+def _split_clauses(text: str, s: int, e: int, quoted: list[bool]) -> list[Item]:
+    """"理论学习不够深入，组织生活不够规范。": short comma clauses that each name a problem are one item each;
+    a clause that explains the one before it ("…比较单一，对流动党员的管理还有盲区") keeps the sentence whole."""
+    end = e
+    while end > s and text[end - 1] in SENT_END + "；;，," + SPACE:
+        end -= 1
+    clauses: list[tuple[int, int]] = []
+    p = s
+    for i in range(s, end + 1):
+        if i == end or (text[i] in "，,；;" and not quoted[i]):
+            if i > p:
+                clauses.append((p, i))
+            p = i + 1
+    if len(clauses) < 2 or not all(y - x <= 20 and STRICT_PROBLEM.search(text[x:y]) for x, y in clauses):
+        return []
+    return [Item("", text[x:y], text[x:y], None, x, y, x) for x, y in clauses]
 
 
 def _sentence_around(text: str, item: Item) -> str:

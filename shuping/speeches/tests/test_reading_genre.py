@@ -68,7 +68,11 @@ NUMBERED = """在看到成绩的同时，也要看到存在的差距和不足，
 下一步，要做到：第一，强化理论武装；第二，保障党建经费。
 如若转载，请注明出处：https://example.com/1.html"""
 
-TEXTS = [COMMENTARY, CLOSING_SPEECH, REPORT_PROBLEMS, TOWNSHIP, TRAPS, NUMBERED]
+# A 点评 as typed in the pad: no markers, headings with colons, short problems separated by commas.
+PAD = ("王书记的述职实事求是，抓基层党建工作思路清晰、措施有力。存在问题：理论学习不够深入，组织生活不够规范。"
+       "建议：进一步压实责任，加强党员教育管理。")
+
+TEXTS = [COMMENTARY, CLOSING_SPEECH, REPORT_PROBLEMS, TOWNSHIP, TRAPS, NUMBERED, PAD]
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -168,6 +172,14 @@ def test_full_width_dot_half_width_parentheses_and_a_list_inside_a_list():
     assert [i.category for i in found] == ["political", "resources"]
     assert markers_and_leads(r.parts[1].items) == [("第一，", "强化理论武装"), ("第二，", "保障党建经费")]
     assert r.parts[1].items[1].text == "保障党建经费。"  # the page's "如若转载…" line is cut off
+
+
+def test_a_commentary_typed_in_the_pad():
+    r = read(PAD)
+    assert r.kinds == ["achievements", "problems", "requirements"]
+    assert [(i.text, i.category) for i in problems(r)] == [
+        ("理论学习不够深入", "political"), ("组织生活不够规范", "organisation")]
+    assert r.text[r.parts[2].start:r.parts[2].end] == "建议：进一步压实责任，加强党员教育管理。"
 
 
 def test_categorise():
