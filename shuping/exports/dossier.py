@@ -33,13 +33,13 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -158,7 +158,7 @@ def _judge_sheets(campaign: Campaign, participants: list[Participant], sheet: Re
             marks = {e.judge: e.dropped for e in j.entries}
             formula, expected = j.formula(), len(rows)
             score = maths.num(j.score) if j.score is not None else "—"
-        ordered = sorted(rows, key=lambda r: (names.get(r[0], ""), r[0]))
+        ordered = sorted(rows, key=lambda r: int(r[0]))  # judges in the order they joined the system
         out.append(JudgeSheet(
             key=str(p.pk), unit=p.unit.name, secretary=p.secretary.name if p.secretary_id else "",
             mode=str(p.get_mode_display()),
@@ -266,10 +266,14 @@ class _DossierDoc(BaseDocTemplate):
             PageTemplate(id="body", frames=[frame], onPage=self._body_page),
         ])
         self._key = 0
+        self.draft = False
 
     def beforeDocument(self) -> None:
         self.sections = []
         self._key = 0
+        # The first pass only measures (where sections start, how many pages): its canvas is thrown away,
+        # so tables skip drawing their cells — most of the time a pass takes.
+        self.draft = self.counter.previous is None
 
     def _footer(self, canv: Canvas) -> None:
         self.last_page = self.page
@@ -310,18 +314,29 @@ class _DossierDoc(BaseDocTemplate):
         self.sections.append((level, text, self.page))
 
 
+class _Table(Table):
+    """A Table that lays out but does not draw during the dossier's measuring pass."""
+
+    def draw(self) -> None:
+        doc = getattr(self.canv, "_doctemplate", None)
+        if getattr(doc, "draft", False):
+            return
+        super().draw()
+
+
 def _table(data: list[list[Any]], widths: Sequence[float], *, numeric_from: int | None = None,
-           header_rows: int = 1, size: float = 8, extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+           header_rows: int = 1, size: float = 8, extra: Sequence[tuple[Any, ...]] = (),
+           padding: tuple[float, float] = (2, 2.5), leading: float = 2) -> Table:
     """A gridded table with a grey header repeated on every page it spans."""
-    t = Table(data, colWidths=list(widths), repeatRows=header_rows, splitByRow=1)
+    t = _Table(data, colWidths=list(widths), repeatRows=header_rows, splitByRow=1)
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, size),
-        ("LEADING", (0, 0), (-1, -1), size + 2),
+        ("LEADING", (0, 0), (-1, -1), size + leading),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), padding[0]),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding[1]),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
@@ -367,7 +382,10 @@ class _Builder:
     def gap(self, h: float = 6) -> None:
         self.story.append(Spacer(1, h))
 
-    def cell(self, text: str) -> Paragraph:
+    def cell(self, text: str, width: float = 0) -> str | Paragraph:
+        """A table cell's text: plain (fast) when it fits on one line of `width`, else a wrapping Paragraph."""
+        if width and stringWidth(text, FONT, 8) <= width - 6:
+            return text
         return Paragraph(_esc(text), self.s["cell"])
 
     # -- parts
@@ -446,7 +464,7 @@ class _Builder:
         self.h2("（一）述职对象")
         data: list[list[Any]] = [["序号", "单位", "书记", "述职方式", "述职顺序"]]
         for i, p in enumerate(d.participants, 1):
-            data.append([str(i), self.cell(p.unit.name), p.secretary.name if p.secretary_id else "",
+            data.append([str(i), self.cell(p.unit.name, 250), p.secretary.name if p.secretary_id else "",
                          p.get_mode_display(), str(p.speaking_order or "")])
         self.story.append(_table(data, [30, 250, 90, 70, 60], extra=[("ALIGN", (0, 1), (0, -1), "RIGHT")]))
         self.h2("（二）述职评议会")
@@ -484,7 +502,7 @@ class _Builder:
             label = it.title
             if it.absent:
                 label += f"（{it.substitute}代为述职）" if it.substitute else "（缺席）"
-            data.append([str(i), self.cell(label), docs.clock(start), docs.clock(end),
+            data.append([str(i), self.cell(label, 203), docs.clock(start), docs.clock(end),
                          docs.duration(it.used_ms) if it.used_ms else "",
                          docs.duration(it.planned_seconds * 1000) if it.kind == ItemKind.REPORT else "",
                          docs.duration(it.overrun_ms) if it.overrun_ms and it.overrun_ms > 0 else ""])
@@ -521,7 +539,7 @@ class _Builder:
         data: list[list[Any]] = [head]
         lines = counting.lines_of(d.box)
         for ln, lt in zip(lines, t.lines, strict=True):
-            data.append([str(ln.position + 1), self.cell(counting.line_label(ln)), *map(str, lt.counts.grades),
+            data.append([str(ln.position + 1), self.cell(counting.line_label(ln), 150), *map(str, lt.counts.grades),
                          str(lt.counts.abstain), str(lt.counts.valid), lt.good_rate_display, lt.score_display,
                          "是" if lt.veto else ""])
         n = len(labels)
@@ -530,8 +548,8 @@ class _Builder:
         data = [["序号", "单位", "测评得分计算式", "“差”票占比"]]
         for ln, lt in zip(lines, t.lines, strict=True):
             formula = lt.formula() + (f"（{lt.renormalisation_note()}）" if lt.renormalised else "")
-            data.append([str(ln.position + 1), self.cell(counting.line_label(ln)), self.cell(formula),
-                         self.cell(lt.veto_note())])
+            data.append([str(ln.position + 1), self.cell(counting.line_label(ln), 110), self.cell(formula, 235),
+                         self.cell(lt.veto_note(), 140)])
         self.story.append(_table(data, [26, 110, 235, 140], extra=[("ALIGN", (0, 1), (0, -1), "RIGHT")]))
         if t.hidden_groups:
             self.p("不足最少显示票数的类别只计入得分，不单独显示其得分。", "small")
@@ -545,13 +563,12 @@ class _Builder:
         n = len(inds)
         fixed = 22 + 72 + 44 + 46
         w = min(70.0, (WIDTH - fixed) / max(n, 1))
-        head = ["序号", "评委", *[f"{i['name']}（{i['max_points']}）" for i in inds], "合计", "计分"]
-        head_cells = [h if k not in range(2, 2 + n) else self.cell(h) for k, h in enumerate(head)]
+        head = ["序号", "评委", *[f"{i['name']}\n（{i['max_points']}）" for i in inds], "合计", "计分"]
         total = len(self.d.judge_sheets)
         for idx, js in enumerate(self.d.judge_sheets, 1):
             parts: list[Flowable] = [Paragraph(_esc(f"{idx}. {js.unit}　{js.secretary}（{js.mode}）"), self.s["h3"])]
             if js.rows:
-                data: list[list[Any]] = [head_cells]
+                data: list[list[Any]] = [head]
                 extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "RIGHT")]
                 for k, (name, pts, tot, mark) in enumerate(js.rows, 1):
                     data.append([str(k), name, *(pts + [""] * (n - len(pts)))[:n], tot, DROPPED.get(mark, mark)])
@@ -559,12 +576,16 @@ class _Builder:
                         extra.append(("BACKGROUND", (0, k), (-1, k), DROPPED_BG))
                 data.append(["", "平均", *[""] * n, js.score, ""])
                 extra.append(("BACKGROUND", (0, len(data) - 1), (-1, len(data) - 1), HEAD_BG))
-                parts.append(_table(data, [22, 72, *([w] * n), 44, 46], numeric_from=2, extra=extra))
+                parts.append(_table(data, [22, 72, *([w] * n), 44, 46], numeric_from=2, extra=extra, size=7.5,
+                                    padding=(0.8, 1.2), leading=1.5))
             note = f"应评 {js.expected} 位，已提交 {len(js.rows)} 位。{js.formula}"
             if js.recused:
                 note += f"回避：{'、'.join(js.recused)}。"
             parts.append(Paragraph(_esc(note), self.s["small"]))
-            self.story.append(KeepTogether(parts))
+            # Keep a sheet on one page when it fits (an estimate: cheaper than KeepTogether's extra wraps).
+            # Rows are 11 pt, the two-line header 20, title and note about 48: two 25-judge sheets a page.
+            self.story.append(CondPageBreak(min(11.0 * (len(js.rows) + 2) + 68, 700)))
+            self.story.extend(parts)
             if progress and idx % 50 == 0:
                 progress(30 + int(30 * idx / total), f"排版评委评分表 {idx}/{total}")
 
@@ -584,8 +605,8 @@ class _Builder:
             det = self.details.get(r["key"], {})
             comps = [r["components"][c]["display"] or "—" for c in COMPONENTS]
             flags = "、".join(maths.FLAG_LABELS.get(f, f) for f in r["flags"])
-            data.append([str(r["rank"]), self.cell(det.get("unit", r["key"])), det.get("secretary", ""), *comps,
-                         r["composite_display"] or "—", r["grade"], self.cell(flags)])
+            data.append([str(r["rank"]), self.cell(det.get("unit", r["key"]), 104), det.get("secretary", ""), *comps,
+                         r["composite_display"] or "—", r["grade"], self.cell(flags, 107)])
         self.story.append(_table(data, [26, 104, 42, 40, 40, 40, 40, 44, 28, 107], numeric_from=3,
                                  extra=[("ALIGN", (0, 1), (0, -1), "RIGHT"), ("ALIGN", (8, 1), (8, -1), "CENTER"),
                                         ("ALIGN", (9, 1), (9, -1), "LEFT")]))
@@ -596,7 +617,7 @@ class _Builder:
         data = [["名次", "单位", "计算式与等次说明"]]
         for r in out.get("rows", []):
             det = self.details.get(r["key"], {})
-            data.append([str(r["rank"]), self.cell(det.get("unit", r["key"])),
+            data.append([str(r["rank"]), self.cell(det.get("unit", r["key"]), 110),
                          self.cell(r["composite_formula"] + "。" + "；".join(r["notes"]))])
         self.story.append(_table(data, [26, 110, WIDTH - 136], extra=[("ALIGN", (0, 1), (0, -1), "RIGHT")]))
         if d.decisions:

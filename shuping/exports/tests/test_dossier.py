@@ -33,16 +33,16 @@ from shuping.results.tests.conftest import judges, scored  # noqa: F401  (fixtur
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
 
 
-def _hold_meeting(users: Any, campaign: Campaign, scored: Any) -> None:
+def _hold_meeting(users: Any, campaign: Campaign, ns: Any) -> None:
     """The meeting through its actions: west absent with a substitute, east 1 min 30 s over time."""
     Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.MEETING)
     campaign.refresh_from_db()
     meeting = agenda.create_meeting(users.organiser, campaign)
     items = {it.participant_id: it for it in meeting.items.all() if it.participant_id}
     t0 = timezone.now() - timedelta(hours=2)
-    meeting_actions.mark_absent(users.organiser, items[scored.west.pk], True, "王副书记", "外出学习", now=t0)
+    meeting_actions.mark_absent(users.organiser, items[ns.west.pk], True, "王副书记", "外出学习", now=t0)
     meeting_actions.start_meeting(users.organiser, meeting, now=t0)
-    east = items[scored.east.pk]
+    east = items[ns.east.pk]
     meeting_actions.start_timer(users.organiser, east, now=t0 + timedelta(seconds=5))
     meeting_actions.stop_timer(users.organiser, east, now=t0 + timedelta(seconds=5 + 6 * 60 + 90))
     Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.TALLYING)
