@@ -129,8 +129,12 @@ def test_judge_sheets_show_totals_dropped_marks_and_trimmed_mean(built):
     text = built.text
     assert "去掉最高、最低各1个分数后，(92.00+94.00+96.00)÷3=94.00" in text
     assert "4位评委，不去掉最高、最低分，(80.00+82.00+84.00+86.00)÷4=83.00" in text
-    assert "评委1" in text and "去掉最高" in text and "去掉最低" in text
-    assert "98.00" in text and "平均94.00" in text
+    layout = "\n".join(built.pages)
+    # east's sheet: one row per judge with the points per indicator, the total and whether it counted
+    assert re.search(r"评委1\s+27\s+36\s+18\s+9\s+90\.00\s+去掉最低", layout)
+    assert re.search(r"评委3\s+28\.2\s+37\.6\s+18\.8\s+9\.4\s+94\.00\s+计入", layout)
+    assert re.search(r"评委5\s+29\.4\s+39\.2\s+19\.6\s+9\.8\s+98\.00\s+去掉最高", layout)
+    assert re.search(r"平均\s+94\.00", layout) and re.search(r"平均\s+83\.00", layout)
 
 
 def test_results_signoffs_and_audit_head(built):
