@@ -149,8 +149,8 @@ def key_sentences(text: str, n: int, shortest: int = 8, longest: int = 70) -> li
     return [s for s in candidates if s in chosen]
 
 
-def percent(value: Decimal) -> str:
-    return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+def percent(value: Decimal, places: str = "0.1") -> str:
+    return f"{(value * 100).quantize(Decimal(places), ROUND_HALF_UP)}%"
 
 
 def points(value: Decimal) -> str:
@@ -230,7 +230,7 @@ def commentary_draft(f: ReporterFacts, book: PhraseBook) -> Draft:
     highlights = Section("highlights", "一、亮点")
     for i, s in enumerate(f.performance):
         phrase = book.pick("highlight", seed + i) or "“{fact}”。"
-        highlights.sentences.append(Sentence(fill(phrase, fact=_quote(s.text), unit=f.unit, name=f.name),
+        highlights.sentences.append(Sentence(fill(phrase, fact=_quote(s.text, 70), unit=f.unit, name=f.name),
                                              (s.source,)))
     if f.closed_entries:
         names = "".join(f"“{_quote(e.problem, 30)}”" for e in f.closed_entries[:3])
@@ -240,7 +240,7 @@ def commentary_draft(f: ReporterFacts, book: PhraseBook) -> Draft:
     rate = f.good_rate
     if rate is not None and rate.rate >= GOOD_RATE_HIGH:
         highlights.sentences.append(Sentence(
-            f"{rate.year}年度民主测评好评率为{percent(rate.rate)}，干部群众认可度较高。", (rate.source,)))
+            f"{rate.year}年度民主测评好评率为{percent(rate.rate, '0.01')}，干部群众认可度较高。", (rate.source,)))
 
     problems = Section("problems", "二、问题")
     categories: list[str] = []
@@ -269,7 +269,7 @@ def commentary_draft(f: ReporterFacts, book: PhraseBook) -> Draft:
             f"评委评分中，“{weakest.name}”一项平均{points(weakest.average)}分（满分{points(weakest.max_points)}分，"
             f"得分率{percent(weakest.ratio)}），在各项指标中最低。", (weakest.source,)))
     if rate is not None and rate.rate < GOOD_RATE_HIGH:
-        facts.append(Sentence(f"{rate.year}年度民主测评好评率为{percent(rate.rate)}，干部群众的认可度还有提升空间。",
+        facts.append(Sentence(f"{rate.year}年度民主测评好评率为{percent(rate.rate, '0.01')}，干部群众的认可度还有提升空间。",
                               (rate.source,)))
     if facts:
         intro = book.pick("problems", seed)

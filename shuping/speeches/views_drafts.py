@@ -121,7 +121,9 @@ def polish(request: HttpRequest, participant_id: int) -> HttpResponse:
         polished = llm.polish(text)
     except llm.PolishError as e:
         error = str(e)
-    return render(request, "speeches/drafts/_polished.html", {"polished": polished, "error": error})
+    can_insert = _user(request).has_role(*COMMENTATORS) and Meeting.objects.filter(campaign_id=p.campaign_id).exists()
+    return render(request, "speeches/drafts/_polished.html", {"p": p, "polished": polished, "error": error,
+                                                              "can_insert": can_insert})
 
 
 # --- the closing speech outline ----------------------------------------------------------------------
@@ -157,7 +159,8 @@ def _phrase_form(request: HttpRequest) -> tuple[str, str, str, int]:
 @roles_required(*SPEECH_EDITORS)
 def phrase_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    rows = list(Phrase.objects.all())
+    order = {code: i for i, (code, _) in enumerate(CATEGORIES, start=1)}  # general first, then domain order
+    rows = sorted(Phrase.objects.all(), key=lambda p: (order.get(p.category, 0), p.sort_order, p.pk))
     groups = []
     for slot, label in PhraseSlot.choices:
         items = [p for p in rows if p.slot == slot]

@@ -57,7 +57,7 @@ def test_the_draft_page_shows_the_facts_with_links_and_the_plain_text_without(dr
     assert f'href="/reports/{s.report.pk}/#section-performance"' in draft
     assert "社区党组织书记后备力量不足" in draft and f'href="/ledger/{s.open_entry.pk}/"' in draft
     assert "党建经费未单列" in draft and f'href="/ledger/{s.closed_entry.pk}/"' in draft
-    assert "好评率为75.0%" in draft and f'href="/ballots/{s.last_box.pk}/results/"' in draft
+    assert "好评率为75.00%" in draft and f'href="/ballots/{s.last_box.pk}/results/"' in draft
     assert "“问题查摆与整改”一项平均13.00分" in draft and f'href="/scoring/campaign/{s.campaign.pk}/"' in draft
     assert "<sup>" in draft and "别的单位的问题" not in html
     plain = r.context["text"]

@@ -159,7 +159,7 @@ def test_the_commentary_draft_has_the_genre_shape_and_every_fact_its_source():
     weakest = next(t for t in by_text if "问题查摆与整改" in t)
     assert "平均13.00分（满分20.00分，得分率65.0%）" in weakest and by_text[weakest][0].url == "/scoring/campaign/1/"
     rate = next(t for t in by_text if "好评率" in t)
-    assert "2024年度民主测评好评率为75.0%" in rate and by_text[rate][0].url == "/ballots/2/results/"
+    assert "2024年度民主测评好评率为75.00%" in rate and by_text[rate][0].url == "/ballots/2/results/"
     # Suggestions are keyed to the problems' categories (党务队伍建设, 组织体系): the library's own words.
     suggestions = [s.text for s in d.sections[2].sentences]
     assert any("党务干部" in s for s in suggestions) and any("组织" in s for s in suggestions)

@@ -162,3 +162,12 @@ def test_with_it_off_the_page_has_no_button_and_posting_calls_nothing(drafting_s
 def test_polish_is_for_speech_editors_only(drafting_setup, endpoint, users, client_for, who):  # noqa: F811
     r = client_for(getattr(users, who)).post(f"/speeches/draft/{drafting_setup.east.pk}/polish/", {"text": "x"})
     assert r.status_code == 403 and not endpoint.requests
+
+
+def test_the_chair_may_insert_the_polished_text(drafting_setup, endpoint, users, client_for):  # noqa: F811
+    html = client_for(users.chair).post(f"/speeches/draft/{drafting_setup.east.pk}/polish/", {"text": "x"}
+                                        ).content.decode()
+    assert 'data-testid="insert-polished"' in html and 'value="润色后的点评。"' in html
+    html = client_for(users.organiser).post(f"/speeches/draft/{drafting_setup.east.pk}/polish/", {"text": "x"}
+                                            ).content.decode()
+    assert "润色后的点评。" in html and 'data-testid="insert-polished"' not in html
