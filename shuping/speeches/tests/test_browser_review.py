@@ -140,11 +140,10 @@ def test_paste_review_merge_drop_assign_confirm_and_follow_the_link_back(browser
     assert problems == []
 
 
-FIXTURE = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "speeches" / "2023-district-meeting.txt"
+FIXTURE = Path(__file__).resolve().parent / "speeches" / "2023-district-meeting.txt"  # copy of ../shared/fixtures
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not FIXTURE.exists(), reason="the real speeches are in ../shared/fixtures/speeches")
 def test_a_real_speech_uploaded_in_gbk_is_reviewed_in_its_own_scrolling_pane(browser, live_server, users,
                                                                                 district, tmp_path):
     from playwright.sync_api import expect
