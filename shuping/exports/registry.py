@@ -83,7 +83,7 @@ def register(cls: type[Exporter]) -> type[Exporter]:
 
 
 # Modules whose exporters register themselves on import (add yours here).
-MODULES = ("shuping.exports.builtin",)
+MODULES = ("shuping.exports.builtin", "shuping.exports.dossier")
 
 
 def _load() -> None:
