@@ -15,19 +15,20 @@ prints them (the table of contents fits on its own page(s) followed by a page br
 suffice). Long tables split across pages and repeat their header. Table cells are plain strings wherever
 text cannot be long (a Paragraph per cell is what makes big tables slow); names and formulas wrap.
 
-`dossier_pdf(campaign)` builds the file (no permission check: the export job framework checks who asked);
-`dossier_for(actor, campaign)` is the checked entry point (EXPORT_READERS; campaign-wide, so never a
-unit-bound user).
+`dossier_pdf(campaign)` builds the file (no permission check); `dossier_for(actor, campaign)` is the checked
+entry point (EXPORT_READERS; campaign-wide, so never a unit-bound user); `DossierExporter` runs it as an
+export job (kind "dossier_pdf", registered through shuping.exports.registry.MODULES).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -59,11 +60,13 @@ from shuping.ballots.pdf import FONT, _font
 from shuping.ballots.tally import Tally
 from shuping.campaigns.models import Campaign, Participant
 from shuping.campaigns.scheme import COMPONENTS
+from shuping.exports.registry import Exporter, Progress, register
 from shuping.results import explain, maths
 from shuping.results.models import FollowUp, GradeDecision, ResultSheet
 from shuping.scoring.models import JudgeScore, JudgeSeat, Recusal
 
-Progress = Callable[[int, str], None]
+if TYPE_CHECKING:
+    from shuping.exports.models import ExportJob
 
 PAGE_W, PAGE_H = A4
 MARGIN = 42.0
@@ -703,5 +706,28 @@ def dossier_for(actor: User, campaign: Campaign, progress: Progress | None = Non
 
 
 def filename(campaign: Campaign) -> str:
-    return f"{campaign.title}考核归档材料.pdf"
+    return f"{campaign.title}-考核归档材料-{timezone.localdate():%Y%m%d}.pdf"
+
+
+# ---------------------------------------------------------------- export job
+
+@register
+class DossierExporter(Exporter):
+    """The dossier as an export job (shuping.exports.registry). Campaign-wide: no unit-bound scope."""
+
+    key, label, extension, order = "dossier_pdf", "考核归档材料（PDF）", "pdf", 35
+    description = ("考核方案、出席情况、票箱核对与计票、评委评分表、考核结果及计算式、审核签批记录和审计链哈希，"
+                   "带目录和页码，供归档")
+    roles = EXPORT_READERS
+    unit_roles = ()
+
+    def check(self, user: User, campaign: Campaign | None) -> None:
+        if campaign is None or not ResultSheet.objects.filter(campaign=campaign).exists():
+            raise ValidationError("尚未统分，还不能生成考核归档材料")
+
+    def build(self, job: ExportJob, progress: Progress) -> tuple[str, bytes]:
+        if job.unit_id is not None:  # never trust one layer only: the dossier holds every reporter
+            raise PermissionDenied("考核归档材料包含全部述职对象，不能按单位导出")
+        assert job.campaign is not None
+        return filename(job.campaign), dossier_pdf(job.campaign, progress)
 

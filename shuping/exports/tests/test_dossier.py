@@ -18,19 +18,23 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from shuping.audit import log
 from shuping.campaigns.models import Campaign, CampaignState
-from shuping.exports import dossier
+from shuping.exports import actions as export_actions
+from shuping.exports import dossier, registry
+from shuping.exports.models import ExportJob, JobState
+from shuping.exports.tests.helpers import media, read, run  # noqa: F401  (fixtures)
 from shuping.meetings import actions as meeting_actions
 from shuping.meetings import agenda
 from shuping.results import actions
 from shuping.results.models import SheetState
 from shuping.results.tests.conftest import judges, scored  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+pytestmark = [pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed"),
+              pytest.mark.usefixtures("media")]
 
 
 def _hold_meeting(users: Any, campaign: Campaign, ns: Any) -> None:
@@ -166,3 +170,39 @@ def test_who_may_build_the_dossier(users, scored, who, allowed):  # noqa: F811
     else:
         with pytest.raises(PermissionDenied):
             dossier.dossier_for(user, scored.campaign)
+
+
+# ---------------------------------------------------------------- as an export job
+
+@pytest.mark.parametrize("who", ["organiser", "observer"])
+def test_dossier_job_for_campaign_wide_readers(users, published, who, django_capture_on_commit_callbacks, tmp_path):
+    job = run(django_capture_on_commit_callbacks, getattr(users, who), "dossier_pdf", published.campaign)
+    assert job.state == JobState.DONE, job.error
+    assert job.unit_id is None and job.filename.endswith(".pdf") and "考核归档材料" in job.filename
+    text = squash("".join(pages_text(read(job), tmp_path, layout=False)))
+    for unit in ("东城街道", "西城街道", "区教育局"):
+        assert unit in text
+    assert "(92.00+94.00+96.00)÷3=94.00" in text and published.sheet.input_digest in text
+
+
+@pytest.mark.parametrize("who", ["reporter", "owner", "judge", "nobody"])
+def test_dossier_job_refused_to_unit_bound_and_other_users(users, published, who):
+    user = getattr(users, who)
+    assert "dossier_pdf" not in [e.key for e in registry.for_user(user)]
+    with pytest.raises(PermissionDenied):
+        export_actions.request_export(user, "dossier_pdf", published.campaign)
+    assert not ExportJob.objects.filter(kind="dossier_pdf").exists()
+
+
+def test_dossier_job_needs_a_result(users, scored):  # noqa: F811
+    with pytest.raises(ValidationError, match="尚未统分"):
+        export_actions.request_export(users.organiser, "dossier_pdf", scored.campaign)
+
+
+def test_dossier_job_never_builds_for_a_unit(users, published):
+    """A job row scoped to a unit (it cannot be requested so; a forged or stale row) fails instead of
+    building a campaign-wide file."""
+    job = ExportJob.objects.create(kind="dossier_pdf", campaign=published.campaign, unit=published.east.unit,
+                                   requested_by=users.organiser)
+    with pytest.raises(PermissionDenied):
+        registry.get("dossier_pdf").build(job, lambda p, m: None)  # type: ignore[union-attr]
