@@ -670,7 +670,7 @@ class _Builder:
 
 def render(d: Dossier, progress: Progress | None = None) -> bytes:
     _font()
-    title = f"{d.campaign.title}考核归档材料"
+    title = _title(d.campaign)
     buf = io.BytesIO()
     doc = _DossierDoc(buf, title)
     b = _Builder(d)
@@ -705,8 +705,13 @@ def dossier_for(actor: User, campaign: Campaign, progress: Progress | None = Non
     return dossier_pdf(campaign, progress)
 
 
+def _title(campaign: Campaign) -> str:
+    t = campaign.title.strip()
+    return f"{t}{'归档材料' if t.endswith('考核') else '考核归档材料'}"
+
+
 def filename(campaign: Campaign) -> str:
-    return f"{campaign.title}-考核归档材料-{timezone.localdate():%Y%m%d}.pdf"
+    return f"{_title(campaign)}-{timezone.localdate():%Y%m%d}.pdf"
 
 
 # ---------------------------------------------------------------- export job
