@@ -6,8 +6,11 @@ Named like healthchecks' alice/bob/charlie: `organiser`, `reporter` (unit 东城
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,6 +19,9 @@ from shuping.accounts.models import Role, User, UserRole
 from shuping.orgs.models import Person, Unit
 
 PASSWORD = "Shuping-test-2026"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; browsers cannot be downloaded here
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def make_user(username: str, *roles: str, unit: Unit | None = None, display_name: str = "") -> User:
@@ -61,3 +67,18 @@ def client_for() -> Callable[[User], Client]:
         return c
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One real Chromium for every browser test (each test opens its own contexts)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium 未安装：apt-get install chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in browser tests are test setup only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

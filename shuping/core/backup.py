@@ -40,6 +40,9 @@ FORMAT_VERSION = 1
 # Rebuilt by `migrate` (content types, permissions), short-lived (sessions) or queue state (tasks).
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_tasks_database", "django_tasks"}
 EXCLUDED_MODELS = {"auth.permission"}
+# Tables a data migration fills on every new database (the default phrase library). A freshly migrated target
+# still counts as empty with them, and restoring replaces them with the backup's rows.
+SEEDED_MODELS = {"speeches.phrase"}
 
 
 class BackupEncoder(json.JSONEncoder):
@@ -248,12 +251,14 @@ def restore_backup(
 
         rows = 0
         with transaction.atomic(using=using):
-            present = {label: n for label, n in row_counts(using).items() if n}
+            present = {label: n for label, n in row_counts(using).items() if n and label not in SEEDED_MODELS}
             if present and not force:
                 shown = "、".join(f"{label}（{n} 行）" for label, n in list(present.items())[:5])
                 raise ValidationError(f"目标数据库不是空的：{shown}。请恢复到新建的空库，或加 --force 先清空")
             if present:
                 _flush(using)
+            for label in SEEDED_MODELS:
+                apps.get_model(label)._base_manager.using(using).all().delete()
             for label, items in data.items():
                 model = apps.get_model(label)
                 loaded = list(serializers.deserialize("python", items, using=using))

@@ -6,12 +6,9 @@ artifacts/screenshots/tally-*.png (look at them after changing the page).
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,9 +22,6 @@ from shuping.orgs.models import Person, Unit
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 REPORTERS = [  # unit, secretary, mean quality (higher = more 好), written?
     ("东城街道党工委", "钱东明", 0.85, False), ("西城街道党工委", "孙西华", 0.7, False),
@@ -36,19 +30,6 @@ REPORTERS = [  # unit, secretary, mean quality (higher = more 好), written?
     ("区卫健委党委", "王卫健", 0.65, True), ("区国资委党委", "冯国资", 0.2, True),
 ]
 GROUP_SIZES = [4, 28, 96, 172]  # 区委领导 has 4: below 5, hidden
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium 未安装：apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _grade(rnd: random.Random, quality: float) -> str:

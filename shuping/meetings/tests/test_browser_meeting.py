@@ -12,9 +12,7 @@ Screenshots of the projector go to artifacts/screenshots/meeting-*.png: look at 
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,26 +27,10 @@ from shuping.scoring.models import JudgeScore
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 FOLLOW_S = 1.5   # a meeting action reaches every projector within this
 LIVE_S = 2.5     # a figure that is not a meeting action (judge's sheet, ballot)
 SKEW_MS = 7 * 60_000 + 4_321  # the second projector's clock is this much fast
 SKEWED_CLOCK = f"(function () {{ var real = Date.now.bind(Date); Date.now = function () {{ return real() + {SKEW_MS}; }}; }})();"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium 未安装：apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def expect(locator: Any) -> Any:

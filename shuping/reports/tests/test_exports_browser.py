@@ -6,8 +6,6 @@ Screenshot: artifacts/screenshots/reports-exports.png (look at it after changing
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -21,20 +19,6 @@ from shuping.reports.models import Report
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium 未安装：apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def logged_in(browser, live_server, user):
