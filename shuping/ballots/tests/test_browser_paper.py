@@ -37,7 +37,11 @@ def open_sheet(page: Any, base: str, box_pk: int, code: str) -> None:
     page.click(f"[data-testid=bench-{box_pk}]")
     page.wait_for_selector("[data-testid=sheet-code]")
     # The code box has the focus (autofocus), ready for a scanner or typing.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'sheet'", timeout=5000)
+    # (expect polls from Playwright's own isolated world; wait_for_function with a string would need eval,
+    # which our CSP forbids once the first check fails and it starts polling inside the page.)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#sheet")).to_be_focused(timeout=5000)
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=grid]")
