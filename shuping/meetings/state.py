@@ -49,10 +49,15 @@ def sections(items: list[AgendaItem]) -> dict[int, str]:
     return out
 
 
-def phase_label(item: AgendaItem) -> str:
+def phase_label(item: AgendaItem, box_state: str | None = None) -> str:
+    """`box_state`: the ballot box's state, for the 民主测评 item (still current after the box is closed)."""
     if item.phase == Phase.WAITING and skipped(item):
         return "缺席"
     if item.phase == Phase.SPEAKING:
+        if item.kind == ItemKind.VOTE and box_state in ("closed", "published"):
+            return "投票已结束"
+        if item.kind == ItemKind.VOTE and box_state == "setup":
+            return "待开始投票"
         return SPEAKING_LABELS.get(ItemKind(item.kind), "进行中")
     return str(Phase(item.phase).label)
 
@@ -68,7 +73,8 @@ def timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
     }
 
 
-def _current(item: AgendaItem, items: list[AgendaItem], secs: dict[int, str], now: datetime) -> dict[str, Any]:
+def _current(item: AgendaItem, items: list[AgendaItem], secs: dict[int, str], now: datetime,
+             box_state: str | None = None) -> dict[str, Any]:
     p = item.participant
     if item.kind == ItemKind.REPORT:
         reports = [x.pk for x in items if x.kind == ItemKind.REPORT]
@@ -76,7 +82,7 @@ def _current(item: AgendaItem, items: list[AgendaItem], secs: dict[int, str], no
     else:
         position_text = secs[item.pk]
     return {
-        "id": item.pk, "kind": item.kind, "title": item.title, "phase": item.phase, "phase_label": phase_label(item),
+        "id": item.pk, "kind": item.kind, "title": item.title, "phase": item.phase, "phase_label": phase_label(item, box_state),
         "unit": p.unit.name if p else "", "secretary": p.secretary.name if p and p.secretary_id else "",
         "mode_label": p.get_mode_display() if p else "", "substitute": item.substitute,
         "position_text": position_text, "timer": timer(item, now),
@@ -137,14 +143,16 @@ def build_state(meeting: Meeting, *, now: datetime | None = None, staff: bool = 
                  .order_by("position"))
     secs = sections(items)
     current = next((it for it in items if it.pk == m.current_id), None)
+    box_state = (BallotBox.objects.filter(campaign_id=m.campaign_id).values_list("state", flat=True).first()
+                 if any(it.kind == ItemKind.VOTE and it.phase == Phase.SPEAKING for it in items) else None)
     state: dict[str, Any] = {
         "server_now": ms(now),
         "meeting": {"id": m.pk, "title": m.campaign.title, "state": m.state, "state_label": m.get_state_display()},
         "agenda": [{"id": it.pk, "position": it.position, "kind": it.kind, "title": it.title, "section": secs[it.pk],
-                    "phase": it.phase, "phase_label": phase_label(it), "absent": it.absent,
+                    "phase": it.phase, "phase_label": phase_label(it, box_state), "absent": it.absent,
                     "substitute": it.substitute, "current": it.pk == m.current_id, "overrun_ms": it.overrun_ms}
                    for it in items],
-        "current": _current(current, items, secs, now) if current else None,
+        "current": _current(current, items, secs, now, box_state) if current else None,
         "vote": vote(m) if current and current.kind == ItemKind.VOTE else None,
         "judges": None,
         "ranking": ranking(m) if m.show_ranking else None,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shuping.accounts import access
 from shuping.accounts.access import MEETING_READERS, MEETING_RUNNERS, WIDE_READERS, roles_required
 from shuping.accounts.models import User
+from shuping.ballots.models import BallotBox
 from shuping.campaigns.models import Campaign, CampaignState
 from shuping.meetings import actions, agenda
 from shuping.meetings.models import AgendaItem, ItemKind, Meeting, MeetingState, Phase
@@ -78,8 +79,9 @@ def _setup_ctx(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
     if meeting is not None:
         items = list(meeting.items.select_related("participant__unit", "participant__secretary"))
         secs = sections(items)
+        box_state = BallotBox.objects.filter(campaign=campaign).values_list("state", flat=True).first()
         ctx.update({
-            "items": [{"item": it, "section": secs[it.pk], "phase_label": phase_label(it),
+            "items": [{"item": it, "section": secs[it.pk], "phase_label": phase_label(it, box_state),
                        "minutes": it.planned_seconds // 60,
                        "overrun": actions.fmt_ms(it.overrun_ms) if it.overrun_ms else "", "removable": it.kind == ItemKind.OTHER
                        and it.phase == Phase.WAITING and it.pk != meeting.current_id} for it in items],

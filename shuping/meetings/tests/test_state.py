@@ -119,6 +119,10 @@ def test_vote_turnout(meeting_setup, users):
     s = build_state(m)
     assert s["vote"]["used"] == 1 and s["vote"]["groups"][0]["used"] == 1 and s["current"]["phase_label"] == "投票中"
     assert state_etag(s) != before
+    a.close_vote(org, vote_item)
+    s = build_state(m)
+    labels = {row["id"]: row["phase_label"] for row in s["agenda"]}
+    assert s["current"]["phase_label"] == labels[vote_item.pk] == "投票已结束"
 
 
 def test_absent_item_label(meeting_setup, users):
