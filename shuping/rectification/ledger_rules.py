@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shuping.core.xlsx_upload import CORRUPT, MACRO, xlsx_problem  # noqa: F401 (MACRO: tests read it here)
 from shuping.orgs.roster_rules import Problem, text
 from shuping.rectification.categories import CATEGORIES
 
@@ -47,13 +47,10 @@ SHOWN_ONLY: dict[str, list[str]] = {PROBLEM_SHEET: [UNIT_NAME, SOURCE, STATE, CL
 MAX_LEN = {SOURCE_REF: 300, RESPONSIBLE: 100, PROBLEM: 5000, MEASURES: 5000, TARGET: 5000, CODE: 32}  # as actions
 CATEGORY_CODES = {label: code for code, label in CATEGORIES}
 MAX_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED = 100 * 1024 * 1024
 MAX_ROWS = 10000
 MAX_SHOWN = 200
 
 NOT_XLSX = "不是 .xlsx 文件，请使用“下载模板”或“导出”得到的 Excel 工作簿（.xlsx）"
-MACRO = "不接受启用宏的工作簿（.xlsm 或含宏代码），请在 Excel 中另存为“Excel 工作簿（.xlsx）”后上传"
-CORRUPT = "文件已损坏或不是有效的 .xlsx 工作簿"
 DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 INTEGER = re.compile(r"\d+")
 
@@ -124,27 +121,8 @@ def parse_int(value: Any) -> int | None:
 
 def file_problem(data: bytes, filename: str) -> str:
     """The reason a file cannot be read at all, or ""."""
-    lower = filename.lower()
-    if lower.endswith((".xlsm", ".xltm", ".xlsb")):
-        return MACRO
-    if not lower.endswith(".xlsx"):
-        return NOT_XLSX
-    if len(data) > MAX_BYTES:
-        return f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）"
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return CORRUPT
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename.lower() for m in members}
-            content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
-        return CORRUPT
-    if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
-        return MACRO
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
-        return CORRUPT
-    return ""
+    return xlsx_problem(data, filename, max_bytes=MAX_BYTES, not_xlsx=NOT_XLSX,
+                        too_big=f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
 
 
 def read_ledger(data: bytes, filename: str) -> LedgerSheet:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shuping.core.xlsx_upload import CORRUPT, MACRO, xlsx_problem  # noqa: F401 (MACRO: tests read it here)
 from shuping.orgs.roster_rules import Problem, text
 
 SHEET = "日常考核"
@@ -28,7 +28,6 @@ HELP_SHEET = "说明"
 CODE, NAME, SECRETARY, SCORE = "单位代码", "单位名称", "述职人", "日常考核得分"
 HEADERS = [CODE, NAME, SECRETARY, SCORE]
 MAX_BYTES = 5 * 1024 * 1024  # an upload; a district's sheet is a few dozen kB
-MAX_UNPACKED = 100 * 1024 * 1024  # the archive's members together (a zip bomb stops here)
 MAX_ROWS = 5000
 MAX_SHOWN = 200  # problems listed on the page; the total is always given
 LOWEST, HIGHEST = Decimal(0), Decimal(100)
@@ -36,8 +35,6 @@ CENT = Decimal("0.01")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 NOT_XLSX = "不是 .xlsx 文件，请使用“下载模板”得到的 Excel 工作簿（.xlsx）"
-MACRO = "不接受启用宏的工作簿（.xlsm 或含宏代码），请在 Excel 中另存为“Excel 工作簿（.xlsx）”后上传"
-CORRUPT = "文件已损坏或不是有效的 .xlsx 工作簿"
 
 
 @dataclass
@@ -91,27 +88,8 @@ def parse_score(value: Any) -> tuple[Decimal | None, str]:
 
 def file_problem(data: bytes, filename: str) -> str:
     """The reason a file cannot be read at all, or ""."""
-    lower = filename.lower()
-    if lower.endswith((".xlsm", ".xltm", ".xlsb")):
-        return MACRO
-    if not lower.endswith(".xlsx"):
-        return NOT_XLSX
-    if len(data) > MAX_BYTES:
-        return f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB），请只保留“{SHEET}”工作表后上传"
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return CORRUPT
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename.lower() for m in members}
-            content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
-        return CORRUPT
-    if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
-        return MACRO
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
-        return CORRUPT
-    return ""
+    return xlsx_problem(data, filename, max_bytes=MAX_BYTES, not_xlsx=NOT_XLSX,
+                        too_big=f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB），请只保留“{SHEET}”工作表后上传")
 
 
 def read_routine(data: bytes, filename: str) -> RoutineSheet:
