@@ -211,3 +211,45 @@ def insert_ballots(box, n_ballots: int, n_reporters: int, seed: int = 2026) -> f
             Ballot.objects.bulk_create(ballots)
             BallotToken.objects.bulk_create(tokens)
     return time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- one child process per database
+
+def timed(fn, runs: int):  # -> (median seconds, last result)
+    import statistics
+    import time
+
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def add_database_args(ap, pg_url: str = DEFAULT_PG_URL) -> None:  # ap: argparse.ArgumentParser
+    """--postgres [URL], --sqlite-only, --keep, and the hidden --child KIND the parent passes to each child."""
+    import argparse
+
+    ap.add_argument("--postgres", nargs="?", const=pg_url, default=pg_url,
+                    help=f"PostgreSQL URL for the throw-away database (default {pg_url})")
+    ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the data folders and database")
+    ap.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+
+
+def run_per_database(script: str, args) -> list[dict]:  # args: the parsed add_database_args
+    """Run `script` once per database in a child process (Django is set up once per process) with this
+    process's own arguments plus --child KIND; collect the JSON line each child prints last."""
+    import json
+    import subprocess
+
+    results = []
+    for kind in ["sqlite"] if args.sqlite_only else ["sqlite", "postgres"]:
+        cmd = [sys.executable, script, *sys.argv[1:], "--child", kind]
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(f"{kind} 失败：\n{out.stdout}\n{out.stderr}")
+            continue
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results

@@ -29,7 +29,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -38,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_PG_URL, ROOT, prepare
+from common import DEFAULT_PG_URL, add_database_args, prepare, run_per_database
 
 TARGET_S = 10.0
 PG_URL = DEFAULT_PG_URL.rsplit("/", 1)[0] + "/shuping_bench_exports"
@@ -202,33 +201,17 @@ def main() -> None:
     ap.add_argument("--judges", type=int, default=25)
     ap.add_argument("--ballots", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--postgres", nargs="?", const=PG_URL, default=PG_URL,
-                    help=f"PostgreSQL URL for the throw-away database (default {PG_URL})")
-    ap.add_argument("--sqlite-only", action="store_true")
-    ap.add_argument("--keep", action="store_true", help="keep the data folders and database")
     ap.add_argument("--out", default="", help="keep the last workbook and dossier of each database here")
-    ap.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    add_database_args(ap, PG_URL)
     args = ap.parse_args()
 
     if args.child:
         child(args.child, args.reporters, args.judges, args.ballots, args.runs, args.postgres, args.keep, args.out)
         return
 
-    kinds = ["sqlite"] if args.sqlite_only else ["sqlite", "postgres"]
     print(f"导出基准：{args.reporters} 名述职人 × {args.judges} 位评委，{args.ballots:,} 张选票，结果已公布；"
           f"时间取 {args.runs} 次的中位数")
-    results = []
-    for kind in kinds:
-        cmd = [sys.executable, __file__, "--child", kind, "--reporters", str(args.reporters), "--judges",
-               str(args.judges), "--ballots", str(args.ballots), "--runs", str(args.runs), "--postgres", args.postgres,
-               "--out", args.out]
-        if args.keep:
-            cmd.append("--keep")
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            print(f"{kind} 失败：\n{out.stdout}\n{out.stderr}")
-            continue
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = run_per_database(__file__, args)
 
     print()
     print(f"{'数据库':<9}{'文件':<14}{'大小':>10}{'用时':>9}{'CPU':>8}{'峰值内存':>8}{'RSS增长':>8}{'基线用时':>9}"

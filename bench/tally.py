@@ -21,27 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_PG_URL, ROOT, insert_ballots, prepare
+from common import add_database_args, insert_ballots, prepare, run_per_database, timed
 
 TARGET_S = 1.0
-
-
-def timed(fn: Any, runs: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def build(n_ballots: int, n_reporters: int) -> Any:
@@ -108,31 +96,16 @@ def main() -> None:
     ap.add_argument("--ballots", type=int, default=100_000)
     ap.add_argument("--reporters", type=int, default=30)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG_URL, default=DEFAULT_PG_URL,
-                    help=f"PostgreSQL URL for the throw-away database (default {DEFAULT_PG_URL})")
-    ap.add_argument("--sqlite-only", action="store_true")
-    ap.add_argument("--keep", action="store_true", help="keep the data folders and database")
-    ap.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    add_database_args(ap)
     args = ap.parse_args()
 
     if args.child:
         child(args.child, args.ballots, args.reporters, args.runs, args.postgres, args.keep)
         return
 
-    kinds = ["sqlite"] if args.sqlite_only else ["sqlite", "postgres"]
     print(f"民主测评计票基准：{args.ballots:,} 张选票 × {args.reporters} 名述职人，4 个测评人员类别，"
           f"每项取 {args.runs} 次的中位数")
-    results = []
-    for kind in kinds:
-        cmd = [sys.executable, __file__, "--child", kind, "--ballots", str(args.ballots),
-               "--reporters", str(args.reporters), "--runs", str(args.runs), "--postgres", args.postgres]
-        if args.keep:
-            cmd.append("--keep")
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            print(f"{kind} 失败：\n{out.stdout}\n{out.stderr}")
-            continue
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = run_per_database(__file__, args)
 
     print()
     print(f"{'数据库':<10}{'tally_box':>12}{'基线:原始SELECT':>18}{'比值':>8}{'纯计数':>10}{'核对表':>10}"
