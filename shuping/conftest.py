@@ -7,12 +7,14 @@ Named like healthchecks' alice/bob/charlie: `organiser`, `reporter` (unit 东城
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from shuping.accounts.models import Role, User, UserRole
@@ -82,3 +84,26 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(i) for i in range(n) in n threads released together by a barrier, each with its own database
+    connection (PostgreSQL concurrency tests); returns each result or the exception it raised."""
+    barrier = threading.Barrier(n)
+    out: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            out[i] = work(i)
+        except Exception as e:  # the test looks at every outcome
+            out[i] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return out

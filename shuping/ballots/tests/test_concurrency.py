@@ -5,44 +5,19 @@ Real threads, each with its own database connection, released at once by a barri
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from shuping.ballots.actions import voting
 from shuping.ballots.casting import TokenRefused
 from shuping.ballots.models import Ballot, BallotToken, TokenStatus
+from shuping.conftest import race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL"),
 ]
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(i) for i in range(n) in n threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-    out: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out[i] = work(i)
-        except Exception as e:  # the test looks at every outcome
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return out
 
 
 def fresh(secret: str):

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from shuping.audit.models import AuditEvent
+from shuping.conftest import race
 from shuping.meetings import commentary
 from shuping.meetings.commentary import StaleRevision, add_problem, problems_to_ledger, reanchor, save_commentary
 from shuping.meetings.models import Commentary, CommentaryProblem, MeetingState
@@ -219,29 +220,11 @@ def test_reanchor_searches_nearest_when_the_edit_touches_the_span():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_windows_saving_at_once_one_wins_the_other_is_warned(meeting_setup, users):
-    import threading
-
-    from django.db import connection, connections
+    from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")
-    barrier = threading.Barrier(6)
-    out: list[object] = [None] * 6
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out[i] = save_commentary(users.chair, meeting_setup.east, f"第 {i} 个窗口的点评", 0)
-        except Exception as e:  # the test looks at every outcome
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    out = race(6, lambda i: save_commentary(users.chair, meeting_setup.east, f"第 {i} 个窗口的点评", 0))
     saved = [r for r in out if isinstance(r, Commentary)]
     stale = [r for r in out if isinstance(r, StaleRevision)]
     assert len(saved) == 1 and len(stale) == 5, out

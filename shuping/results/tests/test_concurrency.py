@@ -15,8 +15,8 @@ from django.db import connection
 from shuping.audit import log
 from shuping.audit.models import AuditEvent
 from shuping.ballots.models import BallotBox, BoxState
-from shuping.ballots.tests.test_concurrency import race
 from shuping.campaigns.models import Campaign, CampaignState
+from shuping.conftest import race
 from shuping.results import actions, compute
 from shuping.results.models import FollowUp, ResultSheet, SheetState
 

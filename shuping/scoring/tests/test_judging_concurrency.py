@@ -5,18 +5,16 @@ Real threads, each with its own database connection, released together by a barr
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from shuping.accounts.models import Role
 from shuping.audit.log import verify
 from shuping.audit.models import AuditEvent
-from shuping.conftest import make_user
+from shuping.conftest import make_user, race
 from shuping.scoring import actions_judging as judging
 from shuping.scoring.models import JudgeScore, WindowState
 
@@ -25,28 +23,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL"),
 ]
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(i) for i in range(n) in n threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-    out: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out[i] = work(i)
-        except Exception as e:  # the test looks at every outcome
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return out
 
 
 def points_of(i: int) -> list[str]:

@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import threading
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.http import Http404
 
 from shuping.audit.models import AuditEvent
 from shuping.campaigns import actions as campaign_actions
 from shuping.campaigns.models import Campaign, ParticipantMode
+from shuping.conftest import race
 from shuping.meetings.models import Commentary
 from shuping.rectification.models import LedgerEntry, Source
 from shuping.reports.models import Report, empty_sections
@@ -281,23 +281,7 @@ def test_concurrent_confirms_make_one_set_of_entries(users, district):
     c = review_campaign(users, district)
     st = actions.create_text(users.organiser, kind=TextKind.SPEECH, title="讲话", text=SPEECH, campaign=c)
     n = 6
-    barrier = threading.Barrier(n)
-    out: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out[i] = actions.confirm(users.organiser, st.pk, problems(st, district))
-        except Exception as e:  # the test looks at every outcome
-            out[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    out = race(n, lambda i: actions.confirm(users.organiser, st.pk, problems(st, district)))
     done = [r for r in out if isinstance(r, list)]
     refused = [r for r in out if isinstance(r, ValidationError)]
     assert len(done) == 1 and len(refused) == n - 1, out
