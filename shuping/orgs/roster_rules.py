@@ -81,14 +81,21 @@ class Roster:
     problems: list[Problem] = field(default_factory=list)
 
 
-class RosterRejected(Exception):
-    """The whole file is refused; `messages` lists every problem (already formatted)."""
+class ImportRejected(Exception):
+    """A whole spreadsheet is refused; `messages` lists every problem (already formatted). `what` names the
+    kind of file in the summary."""
+
+    what = "文件"
 
     def __init__(self, filename: str, problems: list[Problem]) -> None:
         self.filename = filename
         self.problems = problems
         self.messages = [p.message(filename) for p in problems]
-        super().__init__(f"名册“{filename}”有 {len(problems)} 处问题，未导入任何数据")
+        super().__init__(f"{self.what}“{filename}”有 {len(problems)} 处问题，未导入任何数据")
+
+
+class RosterRejected(ImportRejected):
+    what = "名册"
 
 
 def text(value: Any) -> str:

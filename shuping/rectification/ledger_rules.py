@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shuping.core.xlsx_upload import CORRUPT, MACRO, xlsx_problem  # noqa: F401 (MACRO: tests read it here)
-from shuping.orgs.roster_rules import Problem, text
+from shuping.orgs.roster_rules import ImportRejected, Problem, text
 from shuping.rectification.categories import CATEGORIES
 
 PROBLEM_SHEET, TASK_SHEET, DUTY_SHEET, HELP_SHEET = "问题清单", "任务清单", "责任清单", "说明"
@@ -77,14 +77,8 @@ class LedgerSheet:
     problems: list[Problem] = field(default_factory=list)
 
 
-class LedgerRejected(Exception):
-    """The whole file is refused; `messages` lists every problem (already formatted)."""
-
-    def __init__(self, filename: str, problems: list[Problem]) -> None:
-        self.filename = filename
-        self.problems = problems
-        self.messages = [p.message(filename) for p in problems]
-        super().__init__(f"整改台账“{filename}”有 {len(problems)} 处问题，未导入任何数据")
+class LedgerRejected(ImportRejected):
+    what = "整改台账"
 
 
 def parse_date(value: Any) -> tuple[datetime.date | None, str]:
