@@ -13,8 +13,8 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from shuping.accounts import access
+from shuping.core.downloads import attachment
 from shuping.exports import actions, registry
-from shuping.meetings.docs import quote_name
 
 router = Router(tags=["导出任务"])
 
@@ -110,6 +110,6 @@ def file(request: HttpRequest, job_id: int) -> HttpResponse:
     exporter = registry.get(job.kind)
     resp = FileResponse(fh, as_attachment=True, filename=job.filename,
                         content_type=exporter.content_type if exporter else "application/octet-stream")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote_name(job.filename)}"
+    resp["Content-Disposition"] = attachment(job.filename)
     resp["Cache-Control"] = "no-store"
     return cast(HttpResponse, resp)

@@ -19,9 +19,9 @@ from shuping.accounts import access
 from shuping.accounts.access import roles_required
 from shuping.accounts.models import Role
 from shuping.campaigns.models import Campaign
+from shuping.core.downloads import attachment
 from shuping.exports import actions, registry
 from shuping.exports.models import JobState
-from shuping.meetings.docs import quote_name
 
 # Everyone who may run at least one export: campaign-wide readers, ballot exporters, and unit-bound users.
 EXPORT_USERS = (*access.EXPORT_READERS, *access.LEDGER_READERS, Role.REPORTER, Role.OWNER)
@@ -118,6 +118,6 @@ def download(request: HttpRequest, job_id: int) -> HttpResponse:
     exporter = registry.get(job.kind)
     resp = FileResponse(fh, as_attachment=True, filename=job.filename,
                         content_type=exporter.content_type if exporter else "application/octet-stream")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote_name(job.filename)}"
+    resp["Content-Disposition"] = attachment(job.filename)
     resp["Cache-Control"] = "no-store"
     return cast(HttpResponse, resp)

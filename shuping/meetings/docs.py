@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import quote
 
 from django.utils import timezone
 from docx import Document
@@ -44,11 +43,6 @@ TITLE_PT = 22
 BODY_PT = 16
 LINE_PT = 28
 NUMERALS = "一二三四五六七八九十"
-
-
-def quote_name(name: str) -> str:
-    """A file name for Content-Disposition's filename*= (RFC 5987)."""
-    return quote(name.replace("/", "-"), safe="")
 
 
 def chinese_number(n: int) -> str:

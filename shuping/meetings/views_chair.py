@@ -24,6 +24,7 @@ from shuping.accounts.access import COMMENTATORS, MEETING_READERS, roles_require
 from shuping.ballots import counting
 from shuping.ballots.models import BallotBox, BoxState
 from shuping.campaigns.models import Campaign, Participant
+from shuping.core.downloads import attachment
 from shuping.meetings import commentary, docs
 from shuping.meetings.models import AgendaItem, Commentary, ItemKind, Meeting
 from shuping.rectification.carry_over import open_entries_for
@@ -278,7 +279,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _docx(data: bytes, name: str) -> HttpResponse:
     r = HttpResponse(data, content_type=DOCX)
-    r["Content-Disposition"] = f"attachment; filename*=UTF-8''{docs.quote_name(name)}"
+    r["Content-Disposition"] = attachment(name)
     return r
 
 

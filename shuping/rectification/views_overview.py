@@ -6,7 +6,6 @@ workbook in ledger_xlsx, counts in overview.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from shuping.accounts import access
 from shuping.accounts.access import LEDGER_MANAGERS, LEDGER_READERS, LEDGER_UNIT_ROLES, roles_required
+from shuping.core.downloads import attachment
 from shuping.orgs.models import Unit
 from shuping.rectification import actions, ledger_xlsx, overview
 from shuping.rectification.categories import LABELS
@@ -40,7 +40,7 @@ def _filters(g: Any) -> actions.Filters:
 def _xlsx(data: bytes, name: str) -> HttpResponse:
     resp = HttpResponse(data, content_type=ledger_xlsx.XLSX_TYPE)
     # RFC 5987 so browsers keep the Chinese file name; the ASCII fallback for old clients.
-    resp["Content-Disposition"] = f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(name)}"
+    resp["Content-Disposition"] = attachment(name, "ledger.xlsx")
     return resp
 
 

@@ -9,7 +9,6 @@ user may not see answers 404. Thin: the access helpers, then `exports`.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.shortcuts import redirect, render
 
 from shuping.accounts import access
 from shuping.accounts.access import REPORT_READERS, REPORT_REVIEWERS, REPORT_WRITERS, WIDE_READERS, roles_required
+from shuping.core.downloads import attachment
 from shuping.reports import actions, exports
 from shuping.reports.models import ReportState
 
@@ -27,7 +27,7 @@ BINDERS = (*REPORT_READERS, *REPORT_REVIEWERS)
 
 def _download(data: bytes, content_type: str, name: str, ascii_name: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = attachment(name, ascii_name)
     response["Cache-Control"] = "no-store"
     return response
 

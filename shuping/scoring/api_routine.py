@@ -6,7 +6,6 @@ Organisers download the template and import; observers and chairs read the score
 # No `from __future__ import annotations`: django-ninja reads the annotations at run time.
 
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema
@@ -14,6 +13,7 @@ from ninja.files import UploadedFile
 
 from shuping.accounts import access
 from shuping.accounts.access import SCORING_MANAGERS, check_roles
+from shuping.core.downloads import attachment
 from shuping.scoring import actions_routine, routine
 from shuping.scoring.routine_rules import MAX_BYTES
 
@@ -84,8 +84,7 @@ def template(request: HttpRequest, campaign_id: int) -> HttpResponse:
     check_roles(user, *SCORING_MANAGERS)
     campaign = access.get_campaign(user, campaign_id)
     resp = HttpResponse(actions_routine.template(user, campaign), content_type=routine.XLSX_TYPE)
-    resp["Content-Disposition"] = (f"attachment; filename=\"routine-{campaign.year}.xlsx\"; "
-                                   f"filename*=UTF-8''{quote(routine.template_name(campaign))}")
+    resp["Content-Disposition"] = attachment(routine.template_name(campaign), f"routine-{campaign.year}.xlsx")
     return resp
 
 

@@ -8,7 +8,6 @@ applied at once and the page shows what changed and who is left without a score;
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shuping.accounts import access
 from shuping.accounts.access import SCORING_MANAGERS, WIDE_READERS, roles_required
 from shuping.campaigns.models import Campaign
+from shuping.core.downloads import attachment
 from shuping.scoring import actions_routine, routine
 from shuping.scoring.routine_rules import MAX_BYTES, MAX_SHOWN
 
@@ -73,6 +73,5 @@ def template(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = access.get_campaign(user, pk)
     resp = HttpResponse(actions_routine.template(user, campaign), content_type=routine.XLSX_TYPE)
     # RFC 5987 so browsers keep the Chinese file name; the ASCII fallback for old clients.
-    resp["Content-Disposition"] = (f"attachment; filename=\"routine-{campaign.year}.xlsx\"; "
-                                   f"filename*=UTF-8''{quote(routine.template_name(campaign))}")
+    resp["Content-Disposition"] = attachment(routine.template_name(campaign), f"routine-{campaign.year}.xlsx")
     return resp

@@ -27,8 +27,8 @@ from shuping.accounts.access import (
     visible_campaigns,
 )
 from shuping.campaigns.models import Participant
+from shuping.core.downloads import attachment
 from shuping.meetings import commentary
-from shuping.meetings.docs import quote_name
 from shuping.meetings.models import Meeting
 from shuping.rectification.categories import CATEGORIES
 from shuping.speeches import drafting, facts, llm, phrases
@@ -142,7 +142,7 @@ def closing_docx(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_campaign(_user(request), campaign_id)
     d = closing_outline(campaign)
     r = HttpResponse(drafting.closing_docx(d), content_type=DOCX)
-    r["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote_name(d.title + '.docx')}"
+    r["Content-Disposition"] = attachment(d.title + '.docx')
     return r
 
 
