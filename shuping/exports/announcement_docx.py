@@ -19,6 +19,7 @@ from docx.shared import Pt
 
 from shuping.campaigns.models import Participant
 from shuping.campaigns.scheme import COMPONENTS
+from shuping.core.numerals import chinese_number
 from shuping.meetings import docs
 from shuping.meetings.models import Commentary
 from shuping.rectification.models import LedgerEntry
@@ -86,7 +87,7 @@ def announcement(sheet: ResultSheet, progress: Progress | None = None) -> bytes:
                    "现将考核结果通报如下（同一等次内排名不分先后）：")
     for i, band in enumerate((*BANDS, *(b for b in by_band if b not in BANDS)), start=1):
         people = by_band.get(band, [])
-        docs.heading(doc, f"{docs.chinese_number(i)}、“{band}”等次（{len(people)}名）")
+        docs.heading(doc, f"{chinese_number(i)}、“{band}”等次（{len(people)}名）")
         docs.para(doc, "、".join(_who(p) for p in people) + "。" if people else "无。")
     if progress:
         progress(60, "通报正文")

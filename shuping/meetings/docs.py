@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 
 from shuping.accounts.models import Role, User
 from shuping.campaigns.models import Participant, ParticipantMode
+from shuping.core.numerals import chinese_number
 from shuping.meetings.commentary import problem_rows
 from shuping.meetings.models import AgendaItem, Commentary, ItemKind, Meeting, MeetingAction
 
@@ -42,16 +43,6 @@ ALT_NAMES = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING_FONT: "SimHei", 
 TITLE_PT = 22
 BODY_PT = 16
 LINE_PT = 28
-NUMERALS = "一二三四五六七八九十"
-
-
-def chinese_number(n: int) -> str:
-    if n <= 10:
-        return NUMERALS[n - 1]
-    if n < 20:
-        return "十" + NUMERALS[n - 11]
-    tens, ones = divmod(n, 10)
-    return NUMERALS[tens - 1] + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
 def duration(ms: int | None) -> str:

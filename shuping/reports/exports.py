@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shuping.campaigns.models import Campaign
+from shuping.core.numerals import chinese_number
 from shuping.reports.models import SECTIONS, UNCLASSIFIED, PriorAnswer, Report, ReportState
 
 BOUND_STATES = (ReportState.SUBMITTED, ReportState.APPROVED)
@@ -148,7 +149,7 @@ def report_docx(report: Report) -> bytes:
         for text in body:
             add(text, BODY_FONT, 16, indent=True)
         for i, (problem, answer) in enumerate(items):
-            add(f"（{_cn(i + 1)}）{problem}", SUBHEADING_FONT, 16, indent=True)
+            add(f"（{chinese_number(i + 1)}）{problem}", SUBHEADING_FONT, 16, indent=True)
             for text in paragraphs(answer) or ["（未作答）"]:
                 add(text, BODY_FONT, 16, indent=True)
     _page_numbers(section.footer)
@@ -157,15 +158,6 @@ def report_docx(report: Report) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def _cn(n: int) -> str:
-    if n <= 10:
-        return CN_NUMBERS[n - 1]
-    if n < 20:
-        return "十" + CN_NUMBERS[n - 11]
-    tens, ones = divmod(n, 10)
-    return CN_NUMBERS[tens - 1] + "十" + (CN_NUMBERS[ones - 1] if ones else "")
 
 
 def _fonts(rpr: Any, east_asia: str) -> None:
@@ -377,7 +369,7 @@ def bound_pdf(campaign: Campaign, reports: Iterable[Report], *, include_all: boo
             story.append(Paragraph(escape(head), heading))
             story += [Paragraph(escape(t), body) for t in texts]
             for i, (problem, answer) in enumerate(items):
-                story.append(Paragraph(escape(f"（{_cn(i + 1)}）{problem}"), subheading))
+                story.append(Paragraph(escape(f"（{chinese_number(i + 1)}）{problem}"), subheading))
                 story += [Paragraph(escape(t), body) for t in paragraphs(answer) or ["（未作答）"]]
     doc.multiBuild(story)
     return out.getvalue()

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from shuping.core.numerals import chinese_number
 from shuping.rectification.categories import CATEGORIES, LABELS
 
-NUMERALS = "一二三四五六七八九十"
 _PLACEHOLDER = re.compile(r"\{(fact|unit|name|count|year)\}")
 # Enumeration markers at the start of an item: 一是 / 二要 / 第一， / 1. / 1、 / （一） / (1) / 一、
 _MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]+[是要]|第[一二三四五六七八九十]+[，,、]?|\d+[.．、]|"
@@ -366,7 +366,7 @@ def closing_outline(f: ClosingFacts, book: PhraseBook) -> Draft:
         achievements.sentences.append(Sentence(
             f"{f.year}年度参加述职评议的{f.reporters}个单位中，评定为{counts or '（无）'}{avg}。", (f.results_source,)))
     for i, (unit, s) in enumerate(f.highlights):
-        achievements.sentences.append(Sentence(f"{chinese(i + 1)}是{unit}{_quote(s.text)}。", (s.source,)))
+        achievements.sentences.append(Sentence(f"{chinese_number(i + 1)}是{unit}{_quote(s.text)}。", (s.source,)))
 
     ranked = common_problems(f.problems)
     problems = Section("problems", "二、存在的共性问题")
@@ -379,7 +379,7 @@ def closing_outline(f: ClosingFacts, book: PhraseBook) -> Draft:
         examples = "、".join(e.unit for e in cp.examples)
         more = "等" if cp.count > len(cp.examples) else ""
         problems.sentences.append(Sentence(
-            f"（{chinese(i + 1)}）{cp.label}方面（{cp.count}个单位）。{phrase}如{examples}{more}。",
+            f"（{chinese_number(i + 1)}）{cp.label}方面（{cp.count}个单位）。{phrase}如{examples}{more}。",
             tuple(e.source for e in cp.examples)))
 
     requirements = Section("requirements", "三、下步工作要求")
@@ -393,7 +393,7 @@ def closing_outline(f: ClosingFacts, book: PhraseBook) -> Draft:
             break
         if phrase not in used:
             used.append(phrase)
-    requirements.sentences.extend(Sentence(f"第{chinese(i + 1)}，{fill(p, year=f.year)}") for i, p in enumerate(used))
+    requirements.sentences.extend(Sentence(f"第{chinese_number(i + 1)}，{fill(p, year=f.year)}") for i, p in enumerate(used))
 
     closing = Section("closing", "结尾")
     last = book.pick("closing", seed)
@@ -401,13 +401,6 @@ def closing_outline(f: ClosingFacts, book: PhraseBook) -> Draft:
         closing.sentences.append(Sentence(fill(last, year=f.year)))
     return Draft(f"{f.title}总结讲话提纲", [opening, achievements, problems, requirements, closing], list(f.notes),
                  paragraphs=True)
-
-
-def chinese(n: int) -> str:
-    if n <= 10:
-        return NUMERALS[n - 1]
-    tens, ones = divmod(n, 10)
-    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
 def closing_docx(draft: Draft) -> bytes:
