@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from docx import Document
 
 from shuping.exports import actions, announcement_docx
@@ -55,8 +56,8 @@ def test_announcement_lists_units_by_grade_band(users, scored):
     assert text[i + 3] == "东城街道党工委（钱东明）、西城街道党工委（孙西华）。"
     assert text[i + 4:i + 8] == ["三、“一般”等次（0名）", "无。", "四、“差”等次（1名）", "区教育局党委（李育才）。"]
     assert text[-2] == "示例区委"
-    today = sheet.published_at.date()
-    assert text[-1] == f"{today.year}年{today.month}月{today.day}日"
+    day = timezone.localdate(sheet.published_at)  # the 通报 is dated in local time, not in UTC
+    assert text[-1] == f"{day.year}年{day.month}月{day.day}日"
 
 
 def test_announcement_uses_the_official_fonts(users, scored):
