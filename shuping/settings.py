@@ -193,6 +193,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+# 民主测评's urn keys (shuping.ballots.urn): one small file per open ballot box, deleted at 封箱. Kept out of
+# the database and out of `shuping backup` on purpose; with several app servers it must be shared like media.
+URN_KEY_DIR = Path(os.environ.get("SHUPING_URN_KEY_DIR", DATA_DIR / "urn-keys")).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

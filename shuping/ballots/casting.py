@@ -1,7 +1,8 @@
 """The one write path for a ballot, shared by phones, the API and tellers' paper entry.
 
-Few queries by design (shared/limits.md): one conditional UPDATE of the token, one INSERT of the
-ballot with its grades in one column, and one INSERT for a comment if there is one — in one transaction.
+Few queries by design (shared/limits.md): one statement on PostgreSQL that checks the box still takes
+ballots under the key the ballot was encrypted with, claims the token and inserts the encrypted ballot
+(shuping.ballots.urn) — atomic on its own. Nothing readable is stored until the box is sealed.
 """
 
 from __future__ import annotations
@@ -11,18 +12,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
-from shuping.ballots import codes
-from shuping.ballots.models import (
-    Ballot,
-    BallotBox,
-    BallotComment,
-    BallotToken,
-    BoxState,
-    TokenChannel,
-    TokenStatus,
-)
+from shuping.ballots import codes, urn
+from shuping.ballots.models import BallotBox, BallotToken, BoxState, EncryptedBallot, TokenChannel, TokenStatus
+from shuping.ballots.urn_rules import UrnBallot
 
 
 class TokenRefused(Exception):
@@ -105,60 +99,70 @@ def cast(
     sub_hash = codes.submission_hash(nonce) if nonce else ""
     # Paper ballots have no nonce: their receipt is random.
     receipt = codes.receipt_for(nonce or codes.new_secret(), settings.SECRET_KEY)
+    ballot = UrnBallot(group=token.group, grades=grades, item_grades=item_grades, comment=comment, receipt=receipt)
     # Paper sheets are collected at the meeting and keyed by tellers after the box is closed.
-    accepting = box.state == BoxState.OPEN or (channel == TokenChannel.PAPER and box.state == BoxState.CLOSED)
-    try:
-        stored = accepting and _claim_and_store(token, channel, sub_hash, grades, item_grades, receipt, comment)
-    except IntegrityError:  # a receipt collision (≈2^-50): nothing was stored; the voter simply submits again
-        raise ValidationError("提交失败，请重新提交") from None
-    if not stored:
-        current = BallotToken.objects.filter(pk=token.pk).values("status", "submission_hash").first()
-        status = current["status"] if current else None
-        if current and nonce and status == TokenStatus.USED and current["submission_hash"] == sub_hash:
+    states = [BoxState.OPEN, BoxState.CLOSED] if channel == TokenChannel.PAPER else [BoxState.OPEN]
+    key_id = box.urn_key_id
+    for _attempt in range(2):
+        stored = box.state in states and _claim_and_store(token, channel, sub_hash, states, key_id,
+                                                          urn.encrypt(box, n_lines, ballot))
+        if stored:
+            return CastResult(receipt=receipt, already_counted=False)
+        current = (BallotToken.objects.filter(pk=token.pk)
+                   .values("status", "submission_hash", "box__state", "box__urn_key_id").first())
+        if current is None:
+            raise TokenRefused(TokenRefused.UNKNOWN)
+        status = current["status"]
+        if nonce and status == TokenStatus.USED and current["submission_hash"] == sub_hash:
             return CastResult(receipt=receipt, already_counted=True)
-        raise _refusal(status, box.state)
-    return CastResult(receipt=receipt, already_counted=False)
+        if status != TokenStatus.ISSUED or current["box__state"] not in states or current["box__urn_key_id"] == key_id:
+            raise _refusal(status, current["box__state"])
+        # The box was sealed and reopened between reading it and casting: encrypt under its new key, once.
+        box.state, box.urn_key_id = current["box__state"], current["box__urn_key_id"]
+        key_id = box.urn_key_id
+    raise _refusal(TokenStatus.ISSUED, box.state)
 
 
-# PostgreSQL: the claim and the inserts as ONE statement — one round trip, atomic on its own (or part of
-# the caller's transaction). The claim is a conditional UPDATE of the token row alone, so a concurrent
-# claimer waits on the row lock and then re-checks status='issued': exactly one wins.
+# PostgreSQL: the check, the claim and the insert as ONE statement — one round trip, atomic on its own (or
+# part of the caller's transaction). The box row is read FOR KEY SHARE: a seal holds it FOR UPDATE, so a cast
+# in flight finishes before the seal reads the urn, and a cast arriving during the seal waits, re-reads the
+# row and finds another key (or a closed box) — nothing can be stored under a key after its seal. The claim
+# is a conditional UPDATE of the token row, so a concurrent claimer waits on the row lock and then re-checks
+# status='issued': exactly one wins.
 _PG_CAST = f"""
-WITH claimed AS (
+WITH box AS (
+    SELECT id FROM {BallotBox._meta.db_table} WHERE id = %s AND urn_key_id = %s AND state = ANY(%s) FOR KEY SHARE
+), claimed AS (
     UPDATE {BallotToken._meta.db_table} SET status = %s, channel = %s, submission_hash = %s
-    WHERE id = %s AND status = %s
-    RETURNING box_id, "group"
-), ballot AS (
-    INSERT INTO {Ballot._meta.db_table} (id, box_id, "group", grades, item_grades, receipt)
-    SELECT %s, box_id, "group", %s, %s, %s FROM claimed
+    WHERE id = %s AND status = %s AND box_id = (SELECT id FROM box)
     RETURNING box_id
-), note AS (
-    INSERT INTO {BallotComment._meta.db_table} (id, box_id, text)
-    SELECT %s, box_id, %s FROM ballot WHERE %s
+), stored AS (
+    INSERT INTO {EncryptedBallot._meta.db_table} (id, box_id, key_id, blob)
+    SELECT %s, box_id, %s, %s FROM claimed
+    RETURNING box_id
 )
-SELECT count(*) FROM ballot
+SELECT count(*) FROM stored
 """
 
 
-def _claim_and_store(token: BallotToken, channel: str, sub_hash: str, grades: str, item_grades: str,
-                     receipt: str, comment: str) -> bool:
-    """Claim the token and store the ballot (and its comment, apart). False when the token was not issued."""
+def _claim_and_store(token: BallotToken, channel: str, sub_hash: str, states: list[str], key_id: str,
+                     blob: bytes) -> bool:
+    """Claim the token and store its encrypted ballot. False when the token was not issued, or the box no
+    longer takes ballots under `key_id` (closed, or sealed since it was read)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_PG_CAST, [
+                token.box_id, key_id, states,
                 TokenStatus.USED, channel, sub_hash, token.pk, TokenStatus.ISSUED,
-                uuid.uuid4(), grades, item_grades, receipt,
-                uuid.uuid4(), comment, bool(comment),
+                uuid.uuid4(), key_id, blob,
             ])
             row = cursor.fetchone()
             return bool(row and row[0] == 1)
+    # SQLite has one writer at a time: the UPDATE takes the write lock and its subquery reads the box as of then.
     with transaction.atomic():
-        if BallotToken.objects.filter(pk=token.pk, status=TokenStatus.ISSUED).update(
-            status=TokenStatus.USED, channel=channel, submission_hash=sub_hash
-        ) != 1:
+        if BallotToken.objects.filter(pk=token.pk, status=TokenStatus.ISSUED, box__urn_key_id=key_id,
+                                      box__state__in=states).update(
+                status=TokenStatus.USED, channel=channel, submission_hash=sub_hash) != 1:
             return False
-        Ballot.objects.create(box_id=token.box_id, group=token.group, grades=grades,
-                              item_grades=item_grades, receipt=receipt)
-        if comment:
-            BallotComment.objects.create(box_id=token.box_id, text=comment)
+        EncryptedBallot.objects.create(box_id=token.box_id, key_id=key_id, blob=blob)
     return True

@@ -27,6 +27,11 @@ def new_secret() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_key_id() -> str:
+    """The name of a ballot box's current urn key (shuping.ballots.urn): 128 random bits, hex."""
+    return secrets.token_hex(16)
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 

@@ -2,7 +2,9 @@
 the reconciliation of tokens against ballots, and the observer's export of all ballots.
 
 Nothing here is cached: the tally is recomputed on every request (100,000 ballots × 30 reporters
-take well under a second, bench/tally.py), so it can never drift from the stored ballots.
+take well under a second, bench/tally.py), so it can never drift from the stored ballots. Only sealed
+ballots are counted (shuping.ballots.urn): the urn's encrypted ones cannot be read, and the reconciliation
+shows how many wait to be sealed.
 
 Integrity (domain.md): the export lists ballots in a fresh random order (secrets.SystemRandom), without
 time, token or id, and without the voter's receipt — a receipt next to the grades would let anyone who
@@ -31,13 +33,16 @@ from shuping.ballots.models import (
     BallotBox,
     BallotComment,
     BallotLine,
+    BallotReceipt,
     BallotToken,
     BoxState,
+    EncryptedBallot,
     InvalidSheet,
     TokenChannel,
     TokenStatus,
 )
 from shuping.ballots.tally import Tally, tally
+from shuping.ballots.urn_rules import digest
 
 RESULT_READERS = BALLOT_RESULT_READERS
 EXPORTERS = (Role.ORGANISER, Role.OBSERVER)
@@ -90,8 +95,9 @@ class Reconciliation:
     phone: int = 0  # tokens used on a phone
     paper: int = 0  # tokens used by a confirmed paper entry
     invalid: int = 0  # spoiled paper sheets (废票)
-    blank: int = 0  # stored ballots with every grade 弃权
-    ballots: int = 0  # ballots stored
+    blank: int = 0  # sealed ballots with every grade 弃权
+    ballots: int = 0  # ballots stored (sealed and unsealed)
+    unsealed: int = 0  # of which still in the urn (paper keyed after 封箱): not counted yet
     comments: int = 0
     paper_pending: int = 0  # sheets keyed once or mismatched, not yet counted
     flags: list[str] = field(default_factory=list)  # blocking ones (setup.box_flags) first, then warnings
@@ -118,7 +124,8 @@ class Reconciliation:
         return {
             "issued": self.issued, "revoked": self.revoked, "used_phone": self.phone, "used_paper": self.paper,
             "invalid": self.invalid, "blank": self.blank, "not_returned": self.not_returned,
-            "ballots": self.ballots, "comments": self.comments, "paper_pending": self.paper_pending,
+            "ballots": self.ballots, "unsealed": self.unsealed, "comments": self.comments,
+            "paper_pending": self.paper_pending,
             "too_many": self.too_many, "flags": list(self.flags), "blocks_publication": bool(self.blocking),
         }
 
@@ -142,13 +149,15 @@ def reconciliation(box: BallotBox, n_lines: int | None = None) -> Reconciliation
                 r.paper += n
     r.invalid = InvalidSheet.objects.filter(box=box).count()
     ballots = Ballot.objects.filter(box=box)
-    r.ballots = ballots.count()
-    r.blank = ballots.filter(grades=codes.ABSTAIN * n_lines).count() if n_lines else r.ballots
+    r.unsealed = EncryptedBallot.objects.filter(box=box).count()
+    sealed = ballots.count()
+    r.ballots = sealed + r.unsealed
+    r.blank = ballots.filter(grades=codes.ABSTAIN * n_lines).count() if n_lines else sealed
     r.comments = BallotComment.objects.filter(box=box).count()
     keyed_once, mismatched = paper.pending_sheets(box)
     r.paper_pending = keyed_once + mismatched
     r.blocking = setup.box_flags(box, setup.BoxCounts(issued=r.issued, ballots=r.ballots, invalid=r.invalid,
-                                                      paper_pending=r.paper_pending))
+                                                      paper_pending=r.paper_pending, unsealed=r.unsealed))
     r.flags = list(r.blocking)
     if r.ballots != r.used:
         r.flags.append(f"{FLAG_MISMATCH}：选票 {r.ballots} 张，已使用测评码 {r.used} 个（手机 {r.phone}，纸质 {r.paper}）")
@@ -164,6 +173,12 @@ class Export:
     receipts: list[str]  # sorted
     comments: list[str]  # shuffled
     title: str = ""
+    ballots: list[tuple[int, str, str]] = field(default_factory=list, repr=False)  # (group, grades, item grades)
+
+    @property
+    def digest(self) -> str:
+        """The sealed set's digest (urn_rules.digest), as the 封箱 audit event records it."""
+        return digest(self.ballots, self.comments, self.receipts)
 
 
 def group_names(box: BallotBox) -> list[str]:
@@ -172,7 +187,7 @@ def group_names(box: BallotBox) -> list[str]:
 
 def receipts_of(box: BallotBox) -> list[str]:
     """Every stored ballot's receipt, sorted: a voter checks that theirs was counted."""
-    return sorted(Ballot.objects.filter(box=box).values_list("receipt", flat=True))
+    return sorted(BallotReceipt.objects.filter(box=box).values_list("receipt", flat=True))
 
 
 def export_ballots(box: BallotBox) -> Export:
@@ -184,8 +199,9 @@ def export_ballots(box: BallotBox) -> Export:
     header += [f"{line_label(ln)}·{item}" for ln in lines for item in items]
     labels = codes.GRADE_LABELS
     rows = []
-    for group, grades, item_grades in Ballot.objects.filter(box=box).values_list(
-            "group", "grades", "item_grades").iterator(chunk_size=10_000):
+    stored = list(Ballot.objects.filter(box=box).values_list("group", "grades", "item_grades")
+                  .iterator(chunk_size=10_000))
+    for group, grades, item_grades in stored:
         row = [names[group] if 0 <= group < len(names) else str(group)]
         row += [labels[ch] for ch in grades]
         if items:
@@ -196,7 +212,8 @@ def export_ballots(box: BallotBox) -> Export:
     receipts = receipts_of(box)
     comments = list(BallotComment.objects.filter(box=box).values_list("text", flat=True))
     rng.shuffle(comments)
-    return Export(header=header, rows=rows, receipts=receipts, comments=comments, title=str(box.campaign.title))
+    return Export(header=header, rows=rows, receipts=receipts, comments=comments, title=str(box.campaign.title),
+                  ballots=stored)
 
 
 def export_for(actor: User, box: BallotBox, fmt: str) -> Export:
@@ -206,7 +223,7 @@ def export_for(actor: User, box: BallotBox, fmt: str) -> Export:
         export = export_ballots(box)
         record(actor, "ballots.exported", box, f"导出民主测评选票（{len(export.rows)} 张，{fmt}）",
                {"format": fmt, "ballots": len(export.rows), "receipts": len(export.receipts),
-                "comments": len(export.comments)})
+                "comments": len(export.comments), "digest": export.digest})
     return export
 
 

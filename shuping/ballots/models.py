@@ -2,10 +2,15 @@
 
 Integrity (domain.md): a ballot can never be linked to a token, voter, device or time.
 - `BallotToken` records that a token was used (and how: phone/paper), never which ballot, never when.
-- `Ballot` has a random UUID key, no timestamp, no token, no IP; its grades are one compact string.
-- Comments are stored apart from ballots (`BallotComment`), again with a random key and no time.
+- While the box is open a cast ballot exists only as an `EncryptedBallot` (the sealed urn, 封箱即混洗,
+  shuping.ballots.urn): one AES-GCM blob of fixed size under a key kept outside the database. The token
+  claim and that row commit in one transaction, so they share a transaction id — and the blob is unreadable.
+- At 封箱 one transaction decrypts the urn, writes `Ballot`, `BallotComment` and `BallotReceipt` rows, each
+  set in its own random order with fresh random keys, deletes the encrypted rows and retires the key, whose
+  file is deleted on commit. Nothing stored then links a grade, a comment or a receipt to a token or to
+  each other.
 - `PaperEntry` (a teller's keying awaiting the second teller) does hold the token; it is deleted the
-  moment the two keyings agree and the ballot is cast.
+  moment the two keyings agree and the ballot is cast (into the urn, like a phone ballot).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from shuping.ballots.codes import new_key_id
 
 
 class BoxState(models.TextChoices):
@@ -32,6 +39,10 @@ class BallotBox(models.Model):
     comment_max_chars = models.PositiveIntegerField(_("意见建议字数上限"), default=500)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The name of the current urn key (its file lives outside the database, see shuping.ballots.urn);
+    # a seal retires it and names a new one. `retired_key_id` is set until the old file is deleted.
+    urn_key_id = models.CharField(max_length=32, default=new_key_id, editable=False)
+    retired_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("票箱")
@@ -89,15 +100,24 @@ class BallotToken(models.Model):
         return f"{self.box_id}#{self.serial}"
 
 
+class EncryptedBallot(models.Model):
+    """A ballot as cast, in the sealed urn until 封箱: group, grades, item grades, comment and receipt in one
+    AES-GCM blob of a size fixed per box (padded), under the key named `key_id`. See shuping.ballots.urn."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    box = models.ForeignKey(BallotBox, on_delete=models.PROTECT, related_name="urn")
+    key_id = models.CharField(max_length=32)
+    blob = models.BinaryField()
+
+
 class Ballot(models.Model):
-    """One cast ballot. Deliberately no token, no time, no sequence: see the module docstring."""
+    """One sealed ballot. Deliberately no token, no time, no sequence, no receipt: see the module docstring."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     box = models.ForeignKey(BallotBox, on_delete=models.PROTECT, related_name="ballots")
     group = models.PositiveSmallIntegerField()
     grades = models.CharField(max_length=500)  # see shuping.ballots.codes
     item_grades = models.CharField(max_length=4000, blank=True)
-    receipt = models.CharField(max_length=12, unique=True)
 
 
 class BallotComment(models.Model):
@@ -106,6 +126,14 @@ class BallotComment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     box = models.ForeignKey(BallotBox, on_delete=models.PROTECT, related_name="comments")
     text = models.TextField()
+
+
+class BallotReceipt(models.Model):
+    """A sealed ballot's receipt, kept apart from it: the published list lets each voter check theirs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    box = models.ForeignKey(BallotBox, on_delete=models.PROTECT, related_name="receipts")
+    receipt = models.CharField(max_length=12)
 
 
 class InvalidSheet(models.Model):

@@ -3,6 +3,10 @@ settings, issue and revoke tokens, and move the box through its states:
 
     准备中 (setup) → 投票中 (open) ⇄ 已封箱 (closed) → 已公布 (published)
 
+封箱 seals the urn (shuping.ballots.urn): the encrypted ballots become shuffled plaintext ballots and the
+urn key is destroyed. Paper ballots keyed after that go into the urn again under a new key, and
+`seal_paper` seals them when the tellers have finished (publication waits for it).
+
 Every function authorises through `shuping.accounts.access` (organisers only), runs in one transaction on
 the box row locked FOR UPDATE (so concurrent moves queue up) and appends one aggregate audit event. Nothing
 here touches a single ballot: events carry counts and serial ranges, never anything a ballot could be
@@ -25,14 +29,16 @@ from django.utils import timezone
 
 from shuping.accounts.access import CAMPAIGN_EDITORS, check_roles
 from shuping.accounts.models import User
+from shuping.accounts.models import Role
 from shuping.audit.log import record
-from shuping.ballots import codes
+from shuping.ballots import codes, urn
 from shuping.ballots.models import (
     Ballot,
     BallotBox,
     BallotLine,
     BallotToken,
     BoxState,
+    EncryptedBallot,
     InvalidSheet,
     PaperEntry,
     TokenChannel,
@@ -57,6 +63,9 @@ MAX_REASON = 500
 
 FLAG_TOO_MANY = "选票数与废票数之和多于发出的测评码数"
 FLAG_PAPER_PENDING = "尚有纸质票未完成复核录入（或录入不一致待处理）"
+FLAG_UNSEALED = "尚有已录入的纸质票未封存（未计入计票结果）：计票员录入完成后请点“封存纸质票”"
+# Who may seal paper ballots keyed after 封箱: the tellers who keyed them, or an organiser.
+SEALERS = (Role.TELLER, *CAMPAIGN_EDITORS)
 
 
 def _label(state: str) -> str:
@@ -74,7 +83,8 @@ def _lock(box: BallotBox) -> BallotBox:
 
 def _refresh(target: BallotBox, locked: BallotBox) -> None:
     """Copy what an action changed back into the caller's instance."""
-    for f in ("state", "items", "comments_enabled", "comment_max_chars", "opened_at", "closed_at"):
+    for f in ("state", "items", "comments_enabled", "comment_max_chars", "opened_at", "closed_at", "urn_key_id",
+              "retired_key_id"):
         setattr(target, f, getattr(locked, f))
 
 
@@ -355,9 +365,10 @@ def turnout(box: BallotBox) -> Turnout:
 @dataclass(frozen=True)
 class BoxCounts:
     issued: int  # tokens not revoked
-    ballots: int
+    ballots: int  # sealed and unsealed
     invalid: int
     paper_pending: int  # sheets keyed by one teller or mismatched, not yet counted
+    unsealed: int = 0  # ballots still in the urn (paper keyed after 封箱, until seal_paper)
 
     @property
     def too_many(self) -> bool:
@@ -365,11 +376,13 @@ class BoxCounts:
 
 
 def box_counts(box: BallotBox) -> BoxCounts:
+    unsealed = EncryptedBallot.objects.filter(box_id=box.pk).count()
     return BoxCounts(
         issued=BallotToken.objects.filter(box_id=box.pk).exclude(status=TokenStatus.REVOKED).count(),
-        ballots=Ballot.objects.filter(box_id=box.pk).count(),
+        ballots=Ballot.objects.filter(box_id=box.pk).count() + unsealed,
         invalid=InvalidSheet.objects.filter(box_id=box.pk).count(),
         paper_pending=PaperEntry.objects.filter(box_id=box.pk).values("token_id").distinct().count(),
+        unsealed=unsealed,
     )
 
 
@@ -384,6 +397,8 @@ def box_flags(box: BallotBox, counts: BoxCounts | None = None) -> list[str]:
         flags.append(f"{FLAG_TOO_MANY}：选票 {c.ballots} 张 + 废票 {c.invalid} 张 > 发出 {c.issued} 个")
     if c.paper_pending:
         flags.append(f"{FLAG_PAPER_PENDING}：{c.paper_pending} 张")
+    if c.unsealed and box.state != BoxState.OPEN:  # while voting, every ballot waits in the urn
+        flags.append(f"{FLAG_UNSEALED}（{c.unsealed} 张）")
     return flags
 
 
@@ -418,8 +433,32 @@ def close_box(actor: User, box: BallotBox) -> BallotBox:
         record(actor, "ballot.close", locked,
                f"民主测评封箱：发放 {t['issued']}，手机 {t['used_phone']}，纸质已录入 {t['used_paper']}",
                {"turnout": t})
+        _seal(actor, locked, "封箱")
         _refresh(box, locked)
     return box
+
+
+def _seal(actor: User, locked: BallotBox, when: str) -> urn.Seal:
+    """Seal the urn of a box locked FOR UPDATE, in the caller's transaction; one aggregate audit event."""
+    s = urn.seal(locked)
+    record(actor, "ballot.seal", locked,
+           f"{when}：选票解密混洗后存入 {s.ballots} 张（意见建议 {s.comments} 条），票箱密钥已销毁；"
+           f"已封存选票共 {s.total} 张，摘要 {s.digest[:16]}…",
+           s.as_data())
+    return s
+
+
+def seal_paper(actor: User, box: BallotBox) -> urn.Seal:
+    """After 封箱: seal the paper ballots keyed since (tellers, when they have finished; or an organiser)."""
+    check_roles(actor, *SEALERS)
+    with transaction.atomic():
+        locked = _lock(box)
+        _require_state(locked, (BoxState.CLOSED,), "封存纸质票")
+        if not EncryptedBallot.objects.filter(box_id=locked.pk).exists():
+            raise ValidationError("没有待封存的纸质票")
+        s = _seal(actor, locked, "封存纸质票")
+        _refresh(box, locked)
+    return s
 
 
 def reopen_box(actor: User, box: BallotBox, reason: str) -> BallotBox:

@@ -129,7 +129,7 @@ def find_token(secret: str | None = None, code: str | None = None, client_key: s
 
 _TOKEN_WITH_BOX_SQL = (
     'SELECT t.id, t.box_id, t."group", t.serial, t.status, t.channel, t.submission_hash, '
-    "b.campaign_id, b.state, b.items, b.comments_enabled, b.comment_max_chars, b.opened_at "
+    "b.campaign_id, b.state, b.items, b.comments_enabled, b.comment_max_chars, b.opened_at, b.urn_key_id "
     f"FROM {BallotToken._meta.db_table} t JOIN {BallotBox._meta.db_table} b ON b.id = t.box_id WHERE t.secret = %s"
 )
 
@@ -141,7 +141,8 @@ def _token_with_box(secret: str) -> BallotToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    tid, box_id, group, serial, status, channel, sub_hash, campaign_id, state, items, comments, max_chars, opened = row
+    (tid, box_id, group, serial, status, channel, sub_hash, campaign_id, state, items, comments, max_chars, opened,
+     key_id) = row
     if isinstance(items, str):  # SQLite returns JSON as text
         items = json.loads(items)
     if isinstance(opened, str):
@@ -149,7 +150,7 @@ def _token_with_box(secret: str) -> BallotToken | None:
     if opened is not None and opened.tzinfo is None:  # SQLite stores UTC without an offset
         opened = opened.replace(tzinfo=UTC)
     box = BallotBox(id=box_id, campaign_id=campaign_id, state=state, items=items, comments_enabled=bool(comments),
-                    comment_max_chars=max_chars, opened_at=opened)
+                    comment_max_chars=max_chars, opened_at=opened, urn_key_id=key_id)
     token = BallotToken(id=tid, box_id=box_id, group=group, serial=serial, secret=secret, status=status,
                         channel=channel, submission_hash=sub_hash)
     token.box = box

@@ -39,3 +39,21 @@ def box(campaign) -> BallotBox:
     make_tokens(b, 0, 10)
     make_tokens(b, 1, 10)
     return BallotBox.objects.get(pk=b.pk)
+
+
+def sealed(box: BallotBox) -> BallotBox:
+    """Seal the urn the way the organiser does: 封箱 when voting is open, 封存纸质票 when already closed.
+
+    Cast ballots are encrypted until then (shuping.ballots.urn); tests that read Ballot rows seal first."""
+    from shuping.accounts.models import Role, User
+    from shuping.ballots.actions import setup
+    from shuping.ballots.models import EncryptedBallot
+    from shuping.conftest import make_user
+
+    box.refresh_from_db()
+    organiser = User.objects.filter(username="sealer").first() or make_user("sealer", Role.ORGANISER)
+    if box.state == BoxState.OPEN:
+        setup.close_box(organiser, box)
+    elif EncryptedBallot.objects.filter(box=box).exists():
+        setup.seal_paper(organiser, box)
+    return box

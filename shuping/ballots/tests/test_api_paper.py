@@ -12,7 +12,8 @@ from shuping.accounts.actions import create_token
 from shuping.accounts.models import Role, User
 from shuping.ballots.actions import paper
 from shuping.ballots.casting import cast
-from shuping.ballots.models import Ballot, BallotToken, PaperEntry, TokenStatus
+from shuping.ballots.models import Ballot, BallotToken, EncryptedBallot, PaperEntry, TokenStatus
+from shuping.ballots.tests.conftest import sealed
 from shuping.conftest import make_user
 
 
@@ -91,6 +92,8 @@ def test_two_tellers_key_a_sheet_and_it_counts(box, tellers, api_for):
     assert "124" not in r.text and "意见" not in r.text  # nothing of the first keying
     r = post(api_for(b), f"{base(box)}/key", {"sheet": t.code, "grades": "124", "comment": "意见"})
     assert r.json()["outcome"] == "confirmed" and r.json()["message"] == "一致，已计入"
+    assert list(Ballot.objects.values_list("grades", flat=True)) == []  # in the urn until sealed
+    sealed(box)
     assert list(Ballot.objects.values_list("grades", flat=True)) == ["124"]
     assert "receipt" not in r.json()
 
@@ -109,7 +112,7 @@ def test_a_mismatch_is_listed_for_a_third_teller_and_resolved(box, tellers, user
     t = token_of(box)
     post(api_for(a), f"{base(box)}/key", {"sheet": t.code, "grades": "124"})
     r = post(api_for(b), f"{base(box)}/key", {"sheet": t.code, "grades": "134"})
-    assert r.json()["outcome"] == "mismatch" and not Ballot.objects.exists()
+    assert r.json()["outcome"] == "mismatch" and not EncryptedBallot.objects.exists()
     for keyer in (a, b):
         assert api_for(keyer).get(f"{base(box)}/mismatches").json() == []
         r = post(api_for(keyer), f"{base(box)}/mismatches/{t.serial}/resolve", {"grades": "124"})
@@ -119,7 +122,8 @@ def test_a_mismatch_is_listed_for_a_third_teller_and_resolved(box, tellers, user
     assert [k["grades"] for k in m["keyings"]] == ["124", "134"] and m["keyings"][1]["grade_labels"][1] == "一般"
     r = post(api_for(users.organiser), f"{base(box)}/mismatches/{t.serial}/resolve", {"grades": "134"})
     assert r.status_code == 200 and r.json()["outcome"] == "confirmed"
-    assert list(Ballot.objects.values_list("grades", flat=True)) == ["134"] and not PaperEntry.objects.exists()
+    assert list(Ballot.objects.values_list("grades", flat=True)) == [] and not PaperEntry.objects.exists()
+    assert list(Ballot.objects.filter(box=sealed(box)).values_list("grades", flat=True)) == ["134"]
 
 
 def test_a_mismatch_declared_invalid(box, tellers, api_for):
@@ -136,7 +140,7 @@ def test_blank_and_invalid_sheets(box, tellers, api_for):
     a, b, _ = tellers
     post(api_for(a), f"{base(box)}/key", {"sheet": token_of(box).code, "blank_sheet": True})
     post(api_for(b), f"{base(box)}/key", {"sheet": token_of(box).code, "blank_sheet": True})
-    assert list(Ballot.objects.values_list("grades", flat=True)) == ["000"]
+    assert list(Ballot.objects.filter(box=sealed(box)).values_list("grades", flat=True)) == ["000"]
     r = post(api_for(a), f"{base(box)}/invalid", {"sheet": token_of(box, 1).code, "reason": "撕毁"})
     assert r.status_code == 200 and token_of(box, 1).status == TokenStatus.INVALID
     r = post(api_for(a), f"{base(box)}/invalid", {"sheet": token_of(box, 2).code, "reason": " "})

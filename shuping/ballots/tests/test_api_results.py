@@ -12,8 +12,9 @@ from shuping.accounts.actions import create_token
 from shuping.accounts.models import User
 from shuping.ballots import counting
 from shuping.ballots.casting import cast
-from shuping.ballots.models import Ballot, BallotBox, BallotToken, BoxState, TokenChannel
+from shuping.ballots.models import BallotBox, BallotReceipt, BallotToken, TokenChannel
 from shuping.ballots.tally import tally
+from shuping.ballots.tests.conftest import sealed
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def counted(box) -> BallotBox:
     for t, grades in zip(tokens, ["112", "124", "134", "100", "214", "111", "222", "333", "444", "000",
                                   "121", "212", "321", "400"], strict=False):
         cast(t, TokenChannel.PHONE, grades, comment="意见" if grades == "000" else "", nonce=secrets.token_hex(8))
-    BallotBox.objects.filter(pk=box.pk).update(state=BoxState.CLOSED)
+    sealed(box)
     return BallotBox.objects.select_related("campaign").get(pk=box.pk)
 
 
@@ -95,7 +96,7 @@ def test_reconciliation_json(counted, users, api_for):
 def test_export_recomputes_the_published_tally(counted, users, api_for):
     data = api_for(users.observer).get(f"{base(counted)}/export").json()
     assert len(data["rows"]) == 14 and data["comments"] == ["意见"]
-    assert data["receipts"] == sorted(Ballot.objects.values_list("receipt", flat=True))
+    assert data["receipts"] == sorted(BallotReceipt.objects.values_list("receipt", flat=True))
     scheme = counted.campaign.scheme
     names = [g["name"] for g in scheme["voter_groups"]]
     recomputed = tally(scheme, 3, counting.rows_to_ballots(data["header"], data["rows"], names))

@@ -14,8 +14,17 @@ from openpyxl import load_workbook
 from shuping.ballots import counting
 from shuping.ballots.actions import paper
 from shuping.ballots.casting import cast
-from shuping.ballots.models import Ballot, BallotBox, BallotComment, BallotToken, TokenChannel, TokenStatus
+from shuping.ballots.models import (
+    Ballot,
+    BallotBox,
+    BallotComment,
+    BallotReceipt,
+    BallotToken,
+    TokenChannel,
+    TokenStatus,
+)
 from shuping.ballots.tally import tally
+from shuping.ballots.tests.conftest import sealed
 
 
 def tokens(box, group=None) -> list[BallotToken]:
@@ -40,7 +49,7 @@ def voted(box, users) -> BallotBox:
         vote(t, grades, channel=TokenChannel.PAPER)
     paper.mark_invalid(users.teller, g1[5], "一张票上填了两个选项")
     BallotToken.objects.filter(pk=g1[6].pk).update(status=TokenStatus.REVOKED)
-    return box
+    return sealed(box)
 
 
 def test_tally_box_counts_the_stored_ballots(voted):
@@ -72,7 +81,7 @@ def test_reconciliation_adds_up(voted):
 def test_more_ballots_than_tokens_is_flagged(voted):
     # A ballot without a token (as if inserted behind the system's back).
     for _ in range(7):
-        Ballot.objects.create(box=voted, group=0, grades="111", receipt=secrets.token_hex(5))
+        Ballot.objects.create(box=voted, group=0, grades="111")
     r = counting.reconciliation(voted)
     assert r.ballots == 20 and r.too_many
     assert [f.split("：")[0] for f in r.flags] == [counting.FLAG_TOO_MANY, counting.FLAG_MISMATCH]
@@ -96,7 +105,7 @@ def test_export_has_no_time_token_id_or_receipt_next_to_grades(voted):
     ex = counting.export_ballots(voted)
     assert ex.header == ["测评人员类别", "东城街道党工委（钱东明）", "西城街道党工委（孙西华）", "区教育局党委（李育才）"]
     assert len(ex.rows) == 13
-    receipts = set(Ballot.objects.filter(box=voted).values_list("receipt", flat=True))
+    receipts = set(BallotReceipt.objects.filter(box=voted).values_list("receipt", flat=True))
     ids = {str(pk) for pk in Ballot.objects.filter(box=voted).values_list("id", flat=True)}
     secrets_and_codes = set(BallotToken.objects.filter(box=voted).values_list("secret", flat=True))
     secrets_and_codes |= set(BallotToken.objects.filter(box=voted).values_list("code", flat=True))
@@ -110,6 +119,7 @@ def test_export_has_no_time_token_id_or_receipt_next_to_grades(voted):
 def test_export_order_is_shuffled(box):
     for i, t in enumerate(tokens(box)):
         vote(t, "111" if i % 2 else "444")
+    sealed(box)
     orders = {tuple(r[1] for r in counting.export_ballots(box).rows) for _ in range(5)}
     assert len(orders) > 1
 
@@ -125,7 +135,7 @@ def test_the_tally_can_be_recomputed_from_the_xlsx_export_alone(voted):
     recomputed = tally(scheme, 3, counting.rows_to_ballots(header, rows, names))
     assert recomputed == counting.tally_box(voted)
     receipts = [r[0] for r in wb["回执码"].iter_rows(min_row=2, values_only=True)]
-    assert receipts == sorted(Ballot.objects.filter(box=voted).values_list("receipt", flat=True))
+    assert receipts == sorted(BallotReceipt.objects.filter(box=voted).values_list("receipt", flat=True))
 
 
 def test_the_tally_can_be_recomputed_from_the_csv_export_alone(voted):
@@ -145,7 +155,7 @@ def test_item_grades_are_exported_and_recomputed(box):
                          strict=False):
         t.box = box
         vote(t, g, item_grades=i)
-    ex = counting.export_ballots(box)
+    ex = counting.export_ballots(sealed(box))
     assert ex.header[-1] == "区教育局党委（李育才）·基层治理" and len(ex.header) == 1 + 3 + 6
     names = [g["name"] for g in box.campaign.scheme["voter_groups"]]
     recomputed = tally(box.campaign.scheme, 3, counting.rows_to_ballots(ex.header, ex.rows, names, 2),
@@ -157,6 +167,6 @@ def test_item_grades_are_exported_and_recomputed(box):
 
 def test_comment_cells_cannot_become_formulas(box):
     vote(tokens(box)[0], "111", comment="=HYPERLINK(\"x\")")
-    text = counting.export_csv(counting.export_ballots(box), "comments")
+    text = counting.export_csv(counting.export_ballots(sealed(box)), "comments")
     assert "'=HYPERLINK" in text
     assert BallotComment.objects.get().text.startswith("=")

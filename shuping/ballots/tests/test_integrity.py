@@ -20,7 +20,16 @@ from django.urls import reverse
 from shuping.accounts.models import Role
 from shuping.audit.models import AuditEvent
 from shuping.ballots.actions import paper
-from shuping.ballots.models import Ballot, BallotComment, BallotToken, PaperEntry, TokenStatus
+from shuping.ballots.models import (
+    Ballot,
+    BallotComment,
+    BallotReceipt,
+    BallotToken,
+    EncryptedBallot,
+    PaperEntry,
+    TokenStatus,
+)
+from shuping.ballots.tests.conftest import sealed
 from shuping.conftest import make_user
 from shuping.core import gunicorn_logging
 from shuping.core.management.commands.serve import gunicorn_argv
@@ -34,7 +43,7 @@ def columns(model) -> set[str]:
         return {c.name for c in connection.introspection.get_table_description(cursor, model._meta.db_table)}
 
 
-@pytest.mark.parametrize("model", [Ballot, BallotComment])
+@pytest.mark.parametrize("model", [Ballot, BallotComment, BallotReceipt, EncryptedBallot])
 def test_ballots_and_comments_point_to_nothing_but_their_box(db, model):
     relations = [f for f in model._meta.concrete_fields if f.is_relation]
     assert [(f.name, f.related_model.__name__) for f in relations] == [("box", "BallotBox")]
@@ -42,8 +51,10 @@ def test_ballots_and_comments_point_to_nothing_but_their_box(db, model):
     # A random key, not a sequence that would give the order of casting.
     assert isinstance(model._meta.pk, models.UUIDField) and model._meta.pk.default is uuid.uuid4
     # And the real table has no column beyond these (nothing added by hand or by a later migration).
-    expected = {"Ballot": {"id", "box_id", "group", "grades", "item_grades", "receipt"},
-                "BallotComment": {"id", "box_id", "text"}}[model.__name__]
+    expected = {"Ballot": {"id", "box_id", "group", "grades", "item_grades"},
+                "BallotComment": {"id", "box_id", "text"},
+                "BallotReceipt": {"id", "box_id", "receipt"},
+                "EncryptedBallot": {"id", "box_id", "key_id", "blob"}}[model.__name__]
     assert columns(model) == expected
 
 
@@ -53,7 +64,8 @@ def test_nothing_points_at_a_ballot_or_a_comment(db):
     for m in apps.get_models():
         for f in m._meta.concrete_fields:
             if f.is_relation:
-                assert f.related_model not in (Ballot, BallotComment), f"{m.__name__}.{f.name}"
+                assert f.related_model not in (Ballot, BallotComment, BallotReceipt, EncryptedBallot), \
+                    f"{m.__name__}.{f.name}"
 
 
 def test_tokens_keep_no_time_and_no_address(db):
@@ -88,11 +100,13 @@ def session(box, users):
     return {"tokens": tokens, "receipts": receipts, "events_before": events_before}
 
 
-def test_stored_rows_after_a_mixed_session_link_nothing(session):
+def test_stored_rows_after_a_mixed_session_link_nothing(session, box):
     tokens = session["tokens"]
+    sealed(box)
     ballots = list(Ballot.objects.all())
+    receipts = set(BallotReceipt.objects.values_list("receipt", flat=True))
     assert sorted(b.grades for b in ballots) == ["124", "210", "333", "444"]
-    assert set(session["receipts"]) < {b.receipt for b in ballots}
+    assert set(session["receipts"]) < receipts and len(receipts) == 4
     used = BallotToken.objects.filter(status=TokenStatus.USED)
     assert used.count() == len(ballots) == 4
     assert sorted(used.values_list("channel", flat=True)) == ["paper", "phone", "phone", "phone"]
@@ -100,12 +114,13 @@ def test_stored_rows_after_a_mixed_session_link_nothing(session):
     token_values = set()
     for t in BallotToken.objects.all():
         token_values |= {t.secret, t.code, t.submission_hash} - {""}
-    stored = json.dumps(list(Ballot.objects.values()) + list(BallotComment.objects.values()), default=str)
+    stored = json.dumps(list(Ballot.objects.values()) + list(BallotComment.objects.values())
+                        + list(BallotReceipt.objects.values()), default=str)
     assert not [v for v in token_values if v in stored]
     # The token row keeps only sha256 of the page's nonce: not the receipt, not the grades.
     for t in used:
-        assert t.submission_hash not in {b.receipt for b in ballots}
-        assert not {b.receipt for b in ballots} & {t.secret, t.code}
+        assert t.submission_hash not in receipts
+        assert not receipts & {t.secret, t.code}
     # Comments stand alone, with random keys.
     assert sorted(BallotComment.objects.values_list("text", flat=True)) == sorted(
         [f"意见{tokens[0].serial}", f"意见{tokens[11].serial}", "纸质意见"])

@@ -19,10 +19,12 @@ from shuping.ballots.models import (
     BallotComment,
     BallotToken,
     BoxState,
+    EncryptedBallot,
     InvalidSheet,
     PaperEntry,
     TokenStatus,
 )
+from shuping.ballots.tests.conftest import sealed
 from shuping.conftest import make_user
 
 
@@ -37,7 +39,8 @@ def token_of(box, n=0) -> BallotToken:
 
 
 def ballots_of(box):
-    return list(Ballot.objects.filter(box=box).values_list("grades", "group"))
+    """The box's ballots once sealed (封箱, or 封存纸质票 after it)."""
+    return list(Ballot.objects.filter(box=sealed(box)).values_list("grades", "group"))
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -48,7 +51,7 @@ def test_the_first_keying_waits_for_a_second_teller(box, tellers):
     a, _, _ = tellers
     result = paper.key_sheet(a, token_of(box), "124", comment="加强阵地建设")
     assert result.outcome == paper.PENDING and result.message == "已保存，待另一名计票员复核"
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
     assert PaperEntry.objects.count() == 1
     assert token_of(box).status == TokenStatus.ISSUED
 
@@ -73,7 +76,7 @@ def test_the_same_teller_cannot_confirm_their_own_keying(box, tellers):
     paper.key_sheet(a, token_of(box), "111")
     with pytest.raises(ValidationError, match="须由另一名计票员复核"):
         paper.key_sheet(a, token_of(box), "111")
-    assert not Ballot.objects.exists() and PaperEntry.objects.count() == 1
+    assert not EncryptedBallot.objects.exists() and PaperEntry.objects.count() == 1
 
 
 def test_the_sheet_state_never_reveals_the_first_keying(box, tellers):
@@ -93,7 +96,7 @@ def test_different_keyings_wait_as_a_mismatch_without_a_ballot(box, tellers):
     paper.key_sheet(a, t, "124")
     result = paper.key_sheet(b, t, "134")
     assert result.outcome == paper.MISMATCHED and result.message == "不一致，待处理"
-    assert not Ballot.objects.exists() and PaperEntry.objects.count() == 2
+    assert not EncryptedBallot.objects.exists() and PaperEntry.objects.count() == 2
     assert token_of(box).status == TokenStatus.ISSUED
     [ev] = events("ballot.paper_mismatch")
     assert ev.data["positions"] == [1] and ev.data["tellers"] == ["teller", "teller_b"]
@@ -140,7 +143,7 @@ def test_the_two_who_keyed_cannot_resolve_nor_see_the_mismatch(box, tellers):
         with pytest.raises(PermissionDenied):
             paper.mark_invalid(keyer, t, "看不清")
     assert paper.get_mismatch(c, box, t.serial).token == t
-    assert not Ballot.objects.exists() and PaperEntry.objects.count() == 2
+    assert not EncryptedBallot.objects.exists() and PaperEntry.objects.count() == 2
 
 
 def test_resolving_needs_a_mismatch(box, tellers):
@@ -179,7 +182,7 @@ def test_unmarked_items_equal_no_items(box, tellers):
     a, b, _ = tellers
     paper.key_sheet(a, token_of(box), "111", item_grades="000")
     assert paper.key_sheet(b, token_of(box), "111").outcome == paper.CONFIRMED
-    assert Ballot.objects.get().item_grades == ""
+    assert Ballot.objects.get(box=sealed(box)).item_grades == ""
 
 
 def test_a_spoiled_sheet_is_recorded_with_its_reason(box, tellers):
@@ -189,7 +192,7 @@ def test_a_spoiled_sheet_is_recorded_with_its_reason(box, tellers):
     sheet = paper.mark_invalid(a, t, "  同一人多处划两个勾 ")
     assert sheet.reason == "同一人多处划两个勾" and sheet.recorded_by == a
     assert token_of(box).status == TokenStatus.INVALID
-    assert not PaperEntry.objects.exists() and not Ballot.objects.exists()
+    assert not PaperEntry.objects.exists() and not EncryptedBallot.objects.exists()
     [ev] = events("ballot.sheet_invalid")
     assert ev.data == {"serial": t.serial, "reason": "同一人多处划两个勾", "discarded_keyings": ["teller_b"]}
     with pytest.raises(ValidationError, match="已登记为废票"):
@@ -260,7 +263,7 @@ def test_a_closed_box_still_takes_paper_but_a_published_or_unopened_one_does_not
             paper.key_sheet(a, token_of(box, 1), "111")
         with pytest.raises(ValidationError, match=message):
             paper.mark_invalid(a, token_of(box, 1), "x")
-    assert Ballot.objects.count() == 1
+    assert EncryptedBallot.objects.count() == 1
 
 
 @pytest.mark.parametrize("grades", ["11", "1115", "1x1", ""])
@@ -377,7 +380,7 @@ def test_concurrent_second_keyings_and_a_phone_yield_exactly_one_ballot(box, tel
         wins = [r for r in out if not isinstance(r, BaseException)]
         assert len(wins) == 1, out
         assert all(isinstance(r, (ValidationError, TokenRefused)) for r in out if r not in wins), out
-        assert Ballot.objects.count() == n + 1
+        assert EncryptedBallot.objects.count() == n + 1
         assert not PaperEntry.objects.filter(token=t).exists() or token_of(box, n).status == TokenStatus.USED
 
 

@@ -7,7 +7,8 @@ import pytest
 from shuping.accounts.models import Role
 from shuping.ballots.actions import paper
 from shuping.ballots.casting import cast
-from shuping.ballots.models import Ballot, BallotBox, BallotToken, BoxState, PaperEntry, TokenStatus
+from shuping.ballots.models import Ballot, BallotBox, BallotToken, BoxState, EncryptedBallot, PaperEntry, TokenStatus
+from shuping.ballots.tests.conftest import sealed
 from shuping.conftest import make_user
 
 
@@ -126,7 +127,7 @@ def test_two_agreeing_tellers_count_the_sheet(box, tellers, client_for):
     client_for(a).post(url(box, "key/"), key_form(t, "12"))  # an unmarked row is 弃权
     r = client_for(b).post(url(box, "key/"), key_form(t, "120"), follow=True)
     assert f"第 {t.serial} 号票：一致，已计入" in r.text
-    assert list(Ballot.objects.values_list("grades", "group")) == [("120", 1)]
+    assert list(Ballot.objects.filter(box=sealed(box)).values_list("grades", "group")) == [("120", 1)]
     assert not PaperEntry.objects.exists()
 
 
@@ -136,7 +137,7 @@ def test_disagreeing_tellers_see_not_equal_and_no_ballot(box, tellers, client_fo
     client_for(a).post(url(box, "key/"), key_form(t, "124"))
     r = client_for(b).post(url(box, "key/"), key_form(t, "134"), follow=True)
     assert "不一致，待处理" in r.text
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
 
 
 def test_a_blank_sheet_button(box, tellers, client_for):
@@ -144,7 +145,7 @@ def test_a_blank_sheet_button(box, tellers, client_for):
     t = token_of(box)
     client_for(a).post(url(box, "key/"), {"sheet": t.code, "blank": "1"})
     client_for(b).post(url(box, "key/"), {"sheet": t.code, "blank": "1", "g0": "1"})
-    assert list(Ballot.objects.values_list("grades", flat=True)) == ["000"]
+    assert list(Ballot.objects.filter(box=sealed(box)).values_list("grades", flat=True)) == ["000"]
 
 
 def test_a_spoiled_sheet_with_a_reason(box, tellers, client_for):
@@ -220,7 +221,7 @@ def test_the_resolver_keys_the_final_version(box, tellers, users, client_for):
                                          {"action": "resolve", "g0": "1", "g1": "3", "g2": "4", "comment": "乙的意见"},
                                          follow=True)
     assert "不一致已处理，一致，已计入" in r.text
-    assert list(Ballot.objects.values_list("grades", flat=True)) == ["134"]
+    assert list(Ballot.objects.filter(box=sealed(box)).values_list("grades", flat=True)) == ["134"]
     assert not PaperEntry.objects.exists()
     assert client_for(users.organiser).get(url(box, "mismatches/", t.serial)).status_code == 404
 
@@ -230,7 +231,7 @@ def test_the_resolver_may_declare_the_sheet_invalid(box, tellers, client_for):
     r = client_for(tellers[2]).post(url(box, "mismatches/", t.serial), {"action": "invalid", "reason": "涂改"},
                                     follow=True)
     assert "已登记为废票" in r.text and token_of(box).status == TokenStatus.INVALID
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
 
 
 def test_progress_page_and_fragment(box, tellers, users, client_for):

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from shuping.audit.models import AuditEvent
 from shuping.ballots.casting import cast
-from shuping.ballots.models import Ballot, BallotBox, BallotToken, BoxState, TokenChannel
+from shuping.ballots.models import Ballot, BallotBox, BallotReceipt, BallotToken, TokenChannel
+from shuping.ballots.tests.conftest import sealed
 from shuping.campaigns.models import CampaignState
 
 
@@ -20,7 +21,7 @@ def url(box, page: str = "") -> str:
 
 
 def close(box) -> BallotBox:
-    BallotBox.objects.filter(pk=box.pk).update(state=BoxState.CLOSED)
+    sealed(box)
     return BallotBox.objects.select_related("campaign").get(pk=box.pk)
 
 
@@ -97,7 +98,7 @@ def test_the_veto_signal_is_shown(counted, users, client_for):
 
 def test_too_many_ballots_are_flagged_on_the_page(counted, users, client_for):
     for _ in range(11):
-        Ballot.objects.create(box=counted, group=1, grades="111", receipt=secrets.token_hex(5))
+        Ballot.objects.create(box=counted, group=1, grades="111")
     html = client_for(users.organiser).get(url(counted)).content.decode()
     assert "选票数与废票数之和多于发出的测评码数：选票 21 张 + 废票 0 张 &gt; 发出 20 个" in html
     assert "不能公布民主测评结果" in html
@@ -129,7 +130,7 @@ def test_others_may_not_export(counted, users, client_for, who):
 def test_csv_parts(counted, users, client_for):
     c = client_for(users.observer)
     receipts = list(csv.reader(io.StringIO(c.get(url(counted, "export-receipts.csv")).content.decode("utf-8-sig"))))
-    assert [r[0] for r in receipts[1:]] == sorted(Ballot.objects.values_list("receipt", flat=True))
+    assert [r[0] for r in receipts[1:]] == sorted(BallotReceipt.objects.values_list("receipt", flat=True))
     comments = c.get(url(counted, "export-comments.csv")).content.decode("utf-8-sig")
     assert "建议多下基层" in comments
     ballots = list(csv.reader(io.StringIO(c.get(url(counted, "export-ballots.csv")).content.decode("utf-8-sig"))))

@@ -210,7 +210,8 @@ def test_state_moves(users, new_box):
     setup.publish_box(o, new_box)
     assert BallotBox.objects.get(pk=new_box.pk).state == BoxState.PUBLISHED
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="ballot.").order_by("seq")] == [
-        "ballot.box_create", "ballot.open", "ballot.close", "ballot.reopen", "ballot.close", "ballot.publish"]
+        "ballot.box_create", "ballot.open", "ballot.close", "ballot.seal", "ballot.reopen", "ballot.close",
+        "ballot.seal", "ballot.publish"]
     assert "部分代表迟到" in events("ballot.reopen")[0].summary
 
 
@@ -254,8 +255,8 @@ def test_publish_is_refused_when_ballots_outnumber_tokens(users, box):
     for i, t in enumerate(tokens[:19]):
         cast(t, TokenChannel.PHONE, "123", nonce=f"n{i}")
     # A ballot that no token accounts for (e.g. injected into the table) and one spoiled sheet.
-    Ballot.objects.create(box=box, group=0, grades="111", receipt="EXTRA00001")
-    Ballot.objects.create(box=box, group=0, grades="111", receipt="EXTRA00002")
+    Ballot.objects.create(box=box, group=0, grades="111")
+    Ballot.objects.create(box=box, group=0, grades="111")
     setup.close_box(users.organiser, box)
     flags = setup.box_flags(box)
     assert len(flags) == 1 and "21" in flags[0] and "20" in flags[0]
