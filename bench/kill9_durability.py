@@ -8,10 +8,11 @@ open 30-reporter box, fires `--ballots` submissions to /api/ballots/cast with `-
 `kill -9`s the whole server (master and workers) `--kill-after` seconds into the load. Every response that
 said 已提交 (HTTP 200 with a receipt) is recorded. Then it restarts the server and checks:
 
-1. acknowledged ⊆ stored: every acknowledged receipt is in the database;
-2. stored ballots == used tokens (no ballot without its token claim, no claim without its ballot);
-3. the phones whose answer was lost retry with the same nonce: each gets 已提交 or "already counted",
-   never a refusal, and afterwards ballots == tokens submitted, exactly once each.
+1. encrypted ballots in the urn == used tokens (no ballot without its token claim, no claim without its ballot);
+2. the phones whose answer was lost retry with the same nonce: each gets 已提交 or "already counted",
+   never a refusal;
+3. 封箱 after the crash decrypts every ballot (the urn key survived kill -9) and every acknowledged receipt is
+   among the sealed ones; ballots == tokens submitted, exactly once each.
 
 Prints the figures; exits non-zero if a check fails. Bounded, loopback only.
 """
@@ -84,9 +85,10 @@ def main() -> None:
     try:
         box_id, secrets = setup_box(n + 20)
         secrets, warm = secrets[:n], secrets[n:]
-        from django.db import connections
+        from django.db import connections, transaction
 
-        from shuping.ballots.models import Ballot, BallotToken, TokenStatus
+        from shuping.ballots import urn
+        from shuping.ballots.models import Ballot, BallotBox, BallotReceipt, BallotToken, EncryptedBallot, TokenStatus
 
         connections.close_all()
         log = bench.data_dir / "server.log"
@@ -106,13 +108,12 @@ def main() -> None:
               f"用时 {time.perf_counter() - t0:.1f} s")
         print(f"  已确认（已提交+回执）：{len(acked)}；未得到答复：{n - len(acked)}（{out.errors}）")
 
-        stored = set(Ballot.objects.filter(box_id=box_id).values_list("receipt", flat=True))
+        # While voting, ballots are ciphertext in the urn: what can be checked now is the count.
+        in_urn = EncryptedBallot.objects.filter(box_id=box_id).count()
         used = BallotToken.objects.filter(box_id=box_id, status=TokenStatus.USED).count()
-        lost = set(acked.values()) - stored
-        print(f"重启前数据库：选票 {len(stored)} 张，已使用测评码 {used} 个")
-        print(f"  1. 已确认 ⊆ 已存储：{'是' if not lost else f'否，丢失 {len(lost)} 张'}")
-        print(f"  2. 选票数 == 已使用测评码数：{'是' if len(stored) == used else '否'}")
-        ok &= not lost and len(stored) == used
+        print(f"重启前数据库：票箱内加密选票 {in_urn} 张，已使用测评码 {used} 个")
+        print(f"  1. 加密选票数 == 已使用测评码数：{'是' if in_urn == used else '否'}")
+        ok &= in_urn == used
         connections.close_all()
 
         proc = start_server(bench.env, port, args.workers, log, new_session=True)
@@ -129,7 +130,18 @@ def main() -> None:
             await asyncio.gather(*(one(i) for i in retry))
 
         asyncio.run(retry_all())
-        stored_after = set(Ballot.objects.filter(box_id=box_id).values_list("receipt", flat=True))
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        # 封箱 after the crash: the urn key survived kill -9 (fsynced before the first ballot), so every
+        # acknowledged ballot decrypts and is sealed.
+        with transaction.atomic():
+            box = BallotBox.objects.select_for_update().get(pk=box_id)
+            urn.seal(box)
+        stored_after = set(BallotReceipt.objects.filter(box_id=box_id).values_list("receipt", flat=True))
+        lost = set(acked.values()) - stored_after
+        print(f"封箱后：选票 {Ballot.objects.filter(box_id=box_id).count()} 张，回执码 {len(stored_after)} 个；"
+              f"已确认 ⊆ 封箱后的选票：{'是' if not lost else f'否，丢失 {len(lost)} 张'}")
+        ok &= not lost
         used_after = BallotToken.objects.filter(box_id=box_id, status=TokenStatus.USED).count()
         print(f"重启后，{len(retry)} 部未得到答复的手机用同一提交码重试：{len(again.receipts)} 张得到 已提交/已计入，"
               f"拒绝或错误 {sum(again.errors.values())}（{again.errors}）")
