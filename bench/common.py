@@ -205,7 +205,7 @@ def insert_ballots(box, n_ballots: int, n_reporters: int, seed: int = 2026) -> f
             ballots, tokens = [], []
             for i in range(start, min(start + batch, n_ballots)):
                 grades = "".join(rnd.choices(chars, weights=weights, k=n_reporters))
-                ballots.append(Ballot(box=box, group=groups[i], grades=grades, receipt=f"R{i:09d}"))
+                ballots.append(Ballot(box=box, group=groups[i], grades=grades))
                 tokens.append(BallotToken(box=box, group=groups[i], serial=i + 1, secret=f"s{i:020d}",
                                           code=f"C{i:09d}", status=TokenStatus.USED, channel=TokenChannel.PHONE))
             Ballot.objects.bulk_create(ballots)
