@@ -12,7 +12,8 @@ A throw-away PostgreSQL database gets a campaign with 30 reporters and an open b
 2. paced: phones arriving at `--rate` per second for `--seconds` (open loop, up to `--phones` in flight):
    the latency a phone sees when the venue submits at that rate.
 3. baseline: the same writes by plain psycopg in the same run — per ballot one transaction with the token's
-   conditional UPDATE and the ballot INSERT — from 8 threads; and the ratio server / raw database.
+   conditional UPDATE and the ballot INSERT — from 8 threads; and the ratio server / raw database. (The
+   baseline writes a plain ballot row, not the sealed urn's ciphertext: the ratio includes the urn's cost.)
 
 Workers: gunicorn sync workers, 4 by default on this 2-core machine. A cast is short CPU work followed by
 waits on PostgreSQL (the commit's fsync above all); with 2 workers both are often waiting and a core idles,
@@ -70,13 +71,13 @@ def setup_box(n_tokens: int) -> tuple[int, list[str]]:
     return box.pk, [t.secret for t in tokens]
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log_path: Path,
+def start_server(env: dict[str, str], port: int, workers: int | None, log_path: Path,
                  extra: list[str] | None = None, new_session: bool = False) -> subprocess.Popen[bytes]:
     """`shuping serve` (gunicorn) in the background; `new_session` puts it in its own process group
-    (so the durability bench can kill -9 master and workers together)."""
+    (so the durability bench can kill -9 master and workers together). `workers` None: serve's default."""
     python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-    cmd = [python, "-m", "shuping", "serve", "--no-migrate", "--bind", f"{HOST}:{port}", "--workers", str(workers),
-           "--", "--backlog", "2048", *(extra or [])]
+    cmd = [python, "-m", "shuping", "serve", "--no-migrate", "--bind", f"{HOST}:{port}",
+           *(["--workers", str(workers)] if workers else []), "--", "--backlog", "2048", *(extra or [])]
     base = {k: v for k, v in os.environ.items() if not k.startswith("SHUPING_")}
     log = log_path.open("ab")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**base, **env}, stdout=log, stderr=subprocess.STDOUT,
@@ -177,8 +178,6 @@ def raw_baseline(database_url: str, box_id: int, secrets: list[str], threads: in
 
     import psycopg
 
-    from shuping.ballots import codes
-
     with psycopg.connect(database_url) as conn:
         ids = dict(conn.execute("SELECT secret, id FROM ballots_ballottoken WHERE secret = ANY(%s)",
                                 (secrets,)).fetchall())
@@ -197,9 +196,8 @@ def raw_baseline(database_url: str, box_id: int, secrets: list[str], threads: in
                         with lock:
                             failures[0] += 1
                         continue
-                    conn.execute('INSERT INTO ballots_ballot (id, box_id, "group", grades, item_grades, receipt) '
-                                 "VALUES (%s, %s, %s, %s, '', %s)",
-                                 (uuid.uuid4(), box_id, token_id % 4, grades, codes.new_code() + "RW"))
+                    conn.execute('INSERT INTO ballots_ballot (id, box_id, "group", grades, item_grades) '
+                                 "VALUES (%s, %s, %s, %s, '')", (uuid.uuid4(), box_id, token_id % 4, grades))
 
     chunks = [work[i::threads] for i in range(threads)]
     pool = [threading.Thread(target=worker, args=(c,)) for c in chunks]
@@ -228,9 +226,16 @@ def describe(label: str, out: Outcome, n: int, elapsed: float) -> str:
 
 
 def stored_receipts(box_id: int) -> set[str]:
-    from shuping.ballots.models import Ballot
+    """The receipts the database holds for the box. While voting they are inside the sealed urn's ciphertext,
+    so this seals the urn first (as 封箱 does, shuping.ballots.urn) and reads the receipts it set apart."""
+    from django.db import transaction
 
-    return set(Ballot.objects.filter(box_id=box_id).values_list("receipt", flat=True))
+    from shuping.ballots import urn
+    from shuping.ballots.models import BallotBox, BallotReceipt
+
+    with transaction.atomic():
+        urn.seal(BallotBox.objects.select_for_update().get(pk=box_id))
+    return set(BallotReceipt.objects.filter(box_id=box_id).values_list("receipt", flat=True))
 
 
 WRK_SCRIPT = r"""

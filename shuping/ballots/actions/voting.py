@@ -18,6 +18,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -188,6 +189,13 @@ class BallotLayout:
     def n_lines(self) -> int:
         return len(self.participant_ids)
 
+    @cached_property
+    def signature(self) -> str:
+        """A short fingerprint of the layout: a page sends it back so a positional grade string is never
+        read against other lines than the ones it was filled in on."""
+        text = json.dumps([self.participant_ids, self.items], ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
 
 # Per-process cache of open boxes' layouts, keyed by (box id, opened_at): the ballot lines are fixed once
 # the box opens, and the cast path should not count them on every submission (shared/limits.md).
@@ -206,6 +214,12 @@ def layout_of(box: BallotBox) -> BallotLayout:
             _LAYOUTS.clear()
         _LAYOUTS[key] = layout
     return layout
+
+
+def remember_layout(box: BallotBox, layout: BallotLayout) -> None:
+    """Replace the cached layout of `box` with one just read (the voter pages read the lines anyway)."""
+    if box.state in (BoxState.OPEN, BoxState.CLOSED) and box.opened_at is not None:
+        _LAYOUTS[(box.pk, box.opened_at)] = layout
 
 
 def lines_for_display(box: BallotBox) -> list[BallotLine]:

@@ -7,7 +7,17 @@ import json
 import pytest
 from django.test import Client
 
-from shuping.ballots.models import Ballot, BallotBox, BallotComment, BallotLine, BallotToken, TokenStatus
+from shuping.ballots.models import (
+    Ballot,
+    BallotBox,
+    BallotComment,
+    BallotLine,
+    BallotReceipt,
+    BallotToken,
+    EncryptedBallot,
+    TokenStatus,
+)
+from shuping.ballots.tests.conftest import sealed
 
 URL = "/api/ballots/cast"
 
@@ -32,8 +42,9 @@ def test_it_casts_with_the_qr_secret_and_labels_by_participant(box):
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["already_counted"] is False and body["message"] == "已提交" and len(body["receipt"]) == 10
+    sealed(box)
     b = Ballot.objects.get()
-    assert (b.grades, b.receipt, b.group) == ("104", body["receipt"], 0)
+    assert (b.grades, b.group) == ("104", 0) and BallotReceipt.objects.get().receipt == body["receipt"]
     assert BallotComment.objects.get().text == "多下基层"
 
 
@@ -41,6 +52,7 @@ def test_it_casts_with_the_short_code_and_a_grade_string(box):
     t = tokens(box)[15]
     r = post({"token": t.code.lower(), "grades": "321", "nonce": "a2"})
     assert r.status_code == 200
+    sealed(box)
     assert Ballot.objects.get().grades == "321" and Ballot.objects.get().group == 1
 
 
@@ -50,7 +62,7 @@ def test_a_retry_with_the_same_nonce_is_already_counted(box):
     again = post({"token": t.secret, "grades": "111", "nonce": "same"})
     assert again.status_code == 200
     assert again.json() == {"receipt": first["receipt"], "already_counted": True, "message": "您的选票此前已成功提交并计入"}
-    assert Ballot.objects.count() == 1
+    assert EncryptedBallot.objects.count() == 1
 
 
 def test_a_different_ballot_with_a_used_token_is_refused(box):
@@ -58,6 +70,7 @@ def test_a_different_ballot_with_a_used_token_is_refused(box):
     post({"token": t.secret, "grades": "111", "nonce": "one"})
     r = post({"token": t.secret, "grades": "444", "nonce": "two"})
     assert r.status_code == 409 and r.json()["reason"] == "used" and "已经使用过" in r.json()["detail"]
+    sealed(box)
     assert Ballot.objects.get().grades == "111"
 
 
@@ -91,7 +104,7 @@ def test_malformed_json_is_a_422_with_a_clear_message(box, body, message):
     r = post(body)
     assert r.status_code == 422
     assert any(message in e for e in r.json()["errors"]), r.json()
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
 
 
 @pytest.mark.parametrize("grades,message", [
@@ -107,7 +120,7 @@ def test_tampered_grades_are_refused_and_change_nothing(box, grades, message):
         grades = {str(pids(box)[0]): grades["PID0"]}
     r = post({"token": t.secret, "grades": grades, "nonce": "x"})
     assert r.status_code == 422 and message in " ".join(r.json()["errors"])
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
     t.refresh_from_db()
     assert t.status == TokenStatus.ISSUED
 
@@ -115,7 +128,7 @@ def test_tampered_grades_are_refused_and_change_nothing(box, grades, message):
 def test_an_oversized_comment_is_refused(box):
     r = post({"token": tokens(box)[0].secret, "grades": "111", "comment": "很" * 501, "nonce": "x"})
     assert r.status_code == 422 and "不能超过 500 字" in r.json()["errors"][0]
-    assert not Ballot.objects.exists() and not BallotComment.objects.exists()
+    assert not EncryptedBallot.objects.exists()
 
 
 def test_item_grades_by_name(box):
@@ -124,6 +137,7 @@ def test_item_grades_by_name(box):
     r = post({"token": tokens(box)[0].secret, "grades": "111", "nonce": "x",
               "item_grades": {str(p[1]): {"作风建设": "一般"}, str(p[2]): ["好", "差"]}})
     assert r.status_code == 200, r.content
+    sealed(box)
     assert Ballot.objects.get().item_grades == "00" + "03" + "14"
 
 
@@ -140,7 +154,7 @@ def test_short_code_guessing_is_throttled(box):
         assert post({"token": "ZZZZZZZZ", "grades": "111", "nonce": "x"}, REMOTE_ADDR="10.0.0.7").status_code == 404
     r = post({"token": tokens(box)[0].code, "grades": "111", "nonce": "x"}, REMOTE_ADDR="10.0.0.7")
     assert r.status_code == 429 and r.json()["detail"] == "尝试次数过多，请稍后再试"
-    assert not Ballot.objects.exists()
+    assert not EncryptedBallot.objects.exists()
 
 
 def test_it_needs_no_api_token_and_ignores_one(box, users):

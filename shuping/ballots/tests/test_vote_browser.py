@@ -5,11 +5,15 @@ Screenshots go to artifacts/screenshots/vote-*.png (look at them after changing 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
-from shuping.ballots.models import Ballot, BallotToken
+from shuping.ballots.models import Ballot, BallotBox, BallotReceipt, BallotToken, EncryptedBallot
+from shuping.ballots.tests.conftest import sealed
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +35,7 @@ def shot(page, name: str) -> None:
 
 
 def test_a_voter_grades_reviews_and_gets_a_receipt_on_a_phone(browser, live_server, box):
+    BallotBox.objects.filter(pk=box.pk).update(opened_at=timezone.now())  # opened: its pages are cached
     token = BallotToken.objects.filter(box=box).order_by("serial").first()
     ctx, page = phone(browser)
     errors: list[str] = []
@@ -56,20 +61,38 @@ def test_a_voter_grades_reviews_and_gets_a_receipt_on_a_phone(browser, live_serv
     assert page.locator(".v-progress").inner_text() == "2/3 已选"
     page.fill("#comment", "建议进一步加强党群服务中心建设")
     shot(page, "3-filled")
+    n_requests = len(requests)
     page.click("button:has-text(\"下一步\")")
-    assert "弃权（未选）" in page.content() and "已选 2/3" in page.content()
+    # The review is shown in the page: no request, the same address, the ballot hidden.
+    review = page.locator(".v-inpage")
+    expect(review).to_be_visible()
+    expect(page.locator("form.v-form")).to_be_hidden()
+    assert len(requests) == n_requests and page.url.endswith(f"/v/{token.secret}/")
+    expect(review.locator(".v-count")).to_have_text("2/3")
+    expect(review.locator(".v-review li")).to_have_text([
+        re.compile("东城街道党工委 钱东明\\s*好"), re.compile("西城街道党工委 孙西华\\s*差"),
+        re.compile("区教育局党委 李育才\\s*弃权（未选）")])
+    expect(review.locator(".v-comment")).to_have_text("建议进一步加强党群服务中心建设")
     shot(page, "4-review")
+    # 返回修改 keeps the choices; change one, review again.
+    review.get_by_text("返回修改").click()
+    expect(page.locator("form.v-form")).to_be_visible()
+    page.locator(".v-line").nth(1).get_by_text("一般", exact=True).click()
+    assert page.locator(".v-progress").inner_text() == "2/3 已选"
+    page.click("button:has-text(\"下一步\")")
+    expect(review.locator(".v-review li").nth(1)).to_contain_text("一般")
     page.click("button:has-text(\"确认提交\")")
     page.wait_for_selector(".v-receipt")
+    assert page.url.endswith(f"/v/{token.secret}/submit/")
     receipt = page.locator(".v-receipt").get_attribute("data-receipt")
     shot(page, "5-done")
-    assert Ballot.objects.get().receipt == receipt and Ballot.objects.get().grades == "140"
+    assert EncryptedBallot.objects.count() == 1
     # A reload re-sends the same page: already counted, same receipt.
     page.reload()
     page.wait_for_selector(".v-receipt")
     assert "此前已成功提交并计入" in page.content()
     assert page.locator(".v-receipt").get_attribute("data-receipt") == receipt
-    assert Ballot.objects.count() == 1
+    assert EncryptedBallot.objects.count() == 1
     # Opening the ballot again: the token is used.
     page.goto(f"{live_server.url}/v/{token.secret}/")
     assert "该测评码已经使用过" in page.content()
@@ -78,6 +101,8 @@ def test_a_voter_grades_reviews_and_gets_a_receipt_on_a_phone(browser, live_serv
     assert all(u.startswith(live_server.url) for u in requests), "no external requests"
     assert not ctx.cookies(), "no cookie on the voter's phone"
     ctx.close()
+    sealed(box)
+    assert Ballot.objects.get().grades == "130" and BallotReceipt.objects.get().receipt == receipt
 
 
 def test_the_ballot_page_works_without_javascript(browser, live_server, box):
@@ -85,11 +110,19 @@ def test_the_ballot_page_works_without_javascript(browser, live_server, box):
     ctx = browser.new_context(viewport={"width": 375, "height": 667}, user_agent=WECHAT_UA, java_script_enabled=False)
     page = ctx.new_page()
     page.goto(f"{live_server.url}/v/{token.secret}/")
+    expect(page.locator(".v-inpage")).to_be_hidden()
     page.locator(".v-line").nth(2).get_by_text("较好", exact=True).click()
     page.click("button:has-text(\"下一步\")")
+    # The server's review page (a new page, not the in-page review).
+    page.wait_for_url(f"**/v/{token.secret}/")
+    expect(page.locator("li.v-r2")).to_contain_text("区教育局党委 李育才")
+    assert "已选 1/3" in page.content() and page.locator("form.v-form").count() == 0
     page.click("button:has-text(\"确认提交\")")
+    expect(page.locator(".v-receipt")).to_be_visible()
     assert "已提交" in page.content()
-    assert Ballot.objects.get().grades == "002"
+    receipt = page.locator(".v-receipt").get_attribute("data-receipt")
+    sealed(box)
+    assert Ballot.objects.get().grades == "002" and BallotReceipt.objects.get().receipt == receipt
     ctx.close()
 
 
