@@ -32,6 +32,9 @@ class ItemOut(Schema):
     start: int = Field(description="条目在解码后全文中的起始字符位置（含）")
     end: int = Field(description="结束字符位置（不含）")
     marker_start: int = Field(description="序号的起始字符位置（序号为 原文[marker_start:start] 的开头）")
+    confidence: float = Field(description="把握程度 0–1；低于 0.6 的条目请先核对")
+    reason: str = Field(description="为什么读成这一条（序号、不带序号的段落、“存在……等问题”中的一项……）")
+    category_reason: str = Field(description="类别的依据（命中的关键词），或为什么没有归类（无关键词、并列、只有弱提示）")
     children: list[ItemOut] = Field(description="条目内的下级列举（如 一是 之下的 1. 2.）")
 
 
@@ -39,6 +42,8 @@ class PartOut(Schema):
     kind: str = Field(description="opening 开头 / achievements 成绩 / problems 问题 / requirements 要求建议 / closing 结尾")
     start: int
     end: int
+    confidence: float = Field(description="把握程度 0–1：这一部分从这里开始，与次好的读法相比有多确定")
+    reason: str = Field(description="决定这一部分从这里开始的依据（引领句、小标题、条目读作什么）")
     items: list[ItemOut]
 
 

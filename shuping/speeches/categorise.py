@@ -25,6 +25,7 @@ KEYWORDS: dict[str, dict[str, int]] = {
         "抓党建意识": 3, "书记抓": 2, "管党治党责任": 3, "党建责任": 3, "责任闭环": 2, "层层抓落实": 2,
         "层层递减": 2, "履职尽责": 2, "述职评议": 1, "重业务轻党建": 3, "重业务、轻党建": 3, "亲自抓": 2,
         "担当意识": 1, "责任意识": 2, "以上率下": 1,
+        "做起来次要": 3, "忙起来不要": 3, "挂帅": 2,
     },
     "organisation": {
         "软弱涣散": 3, "组织体系": 3, "组织设置": 3, "组织生活": 3, "三会一课": 3, "主题党日": 2,
@@ -35,6 +36,7 @@ KEYWORDS: dict[str, dict[str, int]] = {
         "党务工作者": 3, "党务干部": 3, "党务队伍": 3, "专职党务": 3, "书记队伍": 3, "带头人": 2,
         "后备力量": 3, "后备干部": 2, "兼职": 1, "队伍专业性": 3, "业务培训": 2, "党务工作力量": 3,
         "配备": 1, "能力不足": 1, "本领恐慌": 2,
+        "支部书记": 2, "兼任": 1,
     },
     "members": {
         "党员教育": 3, "党员管理": 3, "发展党员": 3, "党员发展": 3, "流动党员": 3, "党员分类管理": 3,
@@ -45,6 +47,7 @@ KEYWORDS: dict[str, dict[str, int]] = {
         "网格化": 3, "网格": 2, "两个覆盖": 3, "城市基层党建": 3, "基层治理": 3, "社会治理": 3, "社区治理": 3,
         "物业": 2, "区域化党建": 3, "共驻共建": 3, "接诉即办": 3, "两新组织": 2, "非公企业": 2, "社会组织": 2,
         "服务群众": 1, "群众诉求": 2, "小区": 1,
+        "新兴领域": 3, "有效覆盖": 3, "有形覆盖": 2, "两新": 2,
     },
     "style": {
         "四风": 3, "四气": 3, "形式主义": 3, "官僚主义": 3, "作风": 2, "文山会海": 3, "痕迹主义": 3, "留痕": 2,
@@ -84,14 +87,28 @@ def scores(text: str) -> dict[str, int]:
     return found
 
 
-def categorise(text: str) -> str | None:
+def categorise(text: str, lead: str = "") -> str | None:
     """The category code the text most clearly belongs to, or None when no keyword or a tie."""
-    found = scores(text)
+    return explain(text, lead)[0]
+
+
+def explain(text: str, lead: str = "") -> tuple[str | None, str]:
+    """(category code or None, why): the keywords that decided, or why none was chosen (no keyword, a tie, only a
+    weak hint). Keywords in `lead` (the words that name the problem, e.g. an item's first clause) count twice:
+    the rest of an item explains it and may touch other categories."""
+    words: dict[str, list[str]] = {}
+    for word in sorted({m.group() for m in _PATTERN.finditer(text)}, key=text.index):
+        words.setdefault(_WORDS[word][0], []).append(word)
+    in_lead = {m.group() for m in _PATTERN.finditer(lead)}
+    found = {c: sum(KEYWORDS[c][w] * (2 if w in in_lead else 1) for w in ws) for c, ws in words.items()}
     if not found:
-        return None
+        return None, "没有类别关键词"
     ranked = sorted(found.items(), key=lambda kv: -kv[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    if ranked[0][1] < 2:  # a single weak hint is not enough
-        return None
-    return ranked[0][0]
+    code, score = ranked[0]
+    quoted = "、".join(f"“{w}”" for w in words[code])
+    if len(ranked) > 1 and ranked[1][1] == score:
+        return None, f"{LABELS[code]}与{LABELS[ranked[1][0]]}同为 {score} 分（{quoted}等），请选择"
+    if score < 2:  # a single weak hint is not enough
+        return None, f"只有弱提示{quoted}（{LABELS[code]} {score} 分），不足以归类"
+    runner = f"，次高 {ranked[1][1]} 分" if len(ranked) > 1 else ""
+    return code, f"关键词{quoted}（{score} 分{runner}）"
