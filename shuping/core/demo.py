@@ -27,7 +27,9 @@ from shuping.ballots.models import (
     BallotBox,
     BallotComment,
     BallotLine,
+    BallotReceipt,
     BallotToken,
+    EncryptedBallot,
     InvalidSheet,
     PaperEntry,
     TokenChannel,
@@ -253,7 +255,7 @@ def wipe() -> None:
         Recusal.objects.filter(campaign__in=campaigns).delete()
         JudgeReminder.objects.filter(campaign__in=campaigns).delete()
         boxes = BallotBox.objects.filter(campaign__committee_id__in=ids)
-        for model in (Ballot, BallotComment, InvalidSheet, PaperEntry):
+        for model in (Ballot, BallotComment, BallotReceipt, EncryptedBallot, InvalidSheet, PaperEntry):
             model.objects.filter(box__in=boxes).delete()
         BallotToken.objects.filter(box__in=boxes).delete()
         BallotLine.objects.filter(box__in=boxes).delete()

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from shuping.accounts.models import Role
 from shuping.ballots import casting
+from shuping.ballots.actions import setup as ballot_setup
 from shuping.ballots.models import BallotBox, BallotLine, BallotToken, BoxState, TokenChannel
 from shuping.ballots.tests.conftest import make_tokens
 from shuping.campaigns.models import Campaign, CampaignState, Participant, ParticipantMode
@@ -65,8 +66,7 @@ def scored(users, district, judges) -> SimpleNamespace:
     make_tokens(box, 1, 10)
     for i, tok in enumerate(BallotToken.objects.filter(box=box).select_related("box__campaign").order_by("serial")):
         casting.cast(tok, TokenChannel.PHONE, "12" + ("3" if i % 2 else "4"), n_lines=3)
-    box.state = BoxState.CLOSED
-    box.save()
+    ballot_setup.close_box(users.organiser, box)  # 封箱: the urn is sealed into countable ballots
     now = timezone.now()
     for j in judges:
         JudgeSeat.objects.create(campaign=c, user=j)
