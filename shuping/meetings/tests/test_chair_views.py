@@ -161,7 +161,7 @@ def test_the_pad_shows_the_context_of_the_reporter(meeting_setup, users, client_
     last_east = Participant.objects.create(campaign=last, unit=district.east, secretary=district.east.secretary)
     box = BallotBox.objects.create(campaign=last, state=BoxState.PUBLISHED)
     BallotLine.objects.create(box=box, participant=last_east, position=0)
-    for i, g in enumerate("1230"):
+    for g in "1230":
         Ballot.objects.create(box=box, group=0, grades=g)
     actions_judging.open_window(users.organiser, s.east)
     actions_judging.save_score(s.judges[0], s.east, ["20", "30", "15", "8"], submit=True)

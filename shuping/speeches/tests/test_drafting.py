@@ -57,7 +57,7 @@ def drafting_setup(meeting_setup, users, district):  # noqa: F811
     box = BallotBox.objects.create(campaign=last, state=BoxState.PUBLISHED)
     BallotLine.objects.create(box=box, participant=last_east, position=0)
     BallotLine.objects.create(box=box, participant=last_west, position=1)
-    for i, g in enumerate(["11", "11", "21", "31", "01"]):
+    for g in ["11", "11", "21", "31", "01"]:
         Ballot.objects.create(box=box, group=0, grades=g)
     open_entry = ledger.create_entry(users.organiser, unit=district.east, campaign=last, source=Source.COMMENTARY,
                                      problem="社区党组织书记后备力量不足", category="organisation",
@@ -201,7 +201,7 @@ def test_reporter_facts_come_from_the_report_the_ledger_the_tally_and_the_judges
 def test_this_years_published_box_wins_over_last_years(drafting_setup):
     s = drafting_setup
     BallotBox.objects.filter(pk=s.box.pk).update(state=BoxState.PUBLISHED)
-    for i, g in enumerate(["110", "440"]):
+    for g in ["110", "440"]:
         Ballot.objects.create(box=s.box, group=0, grades=g)
     f = facts.reporter_facts(Participant.objects.get(pk=s.east.pk))
     assert f.good_rate is not None and f.good_rate.year == 2025 and f.good_rate.rate == Decimal("0.5")
