@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema
 from shuping.accounts import access
 from shuping.accounts.access import check_roles
 from shuping.ballots import codes
-from shuping.ballots.actions import paper
+from shuping.ballots.actions import paper, setup
 from shuping.ballots.models import BallotBox
 
 router = Router(tags=["民主测评·纸质票"])
@@ -118,6 +118,14 @@ class ProgressOut(Schema):
     phone: int = Field(description="已通过手机投票")
     unused: int = Field(description="尚未计入也未登记为废票")
     mine_pending: int = Field(description="当前用户录入、待复核的张数")
+    unsealed: int = Field(description="封箱后计入、待“封存纸质票”的张数（投票中为 0）")
+
+
+class SealOut(Schema):
+    sealed: int = Field(description="本次封存的选票张数")
+    comments: int = Field(description="其中的意见建议条数")
+    total: int = Field(description="封存后本票箱的选票总数")
+    digest: str = Field(description="全部已封存选票的摘要（SHA-256，与审计日志和监督员导出一致）")
 
 
 def _group_name(box: BallotBox, group: int) -> str:
@@ -203,6 +211,13 @@ def resolve_invalid(request: HttpRequest, box_id: int, serial: int, body: Reason
     m = paper.get_mismatch(user, box, serial)
     record = paper.mark_invalid(user, m.token, body.reason)
     return {"serial": serial, "reason": record.reason, "message": "已登记为废票"}
+
+
+@router.post("/ballots/boxes/{box_id}/paper/seal", response=SealOut,
+             summary="封存纸质票（封箱后录入完成时：解密、打乱后计入，销毁密钥；计票员或组织部）")
+def seal_paper(request: HttpRequest, box_id: int) -> dict[str, Any]:
+    user, box = _box(request, box_id, *setup.SEALERS)
+    return setup.seal_paper(user, box).as_data()
 
 
 @router.get("/ballots/boxes/{box_id}/paper/progress", response=ProgressOut, summary="纸质票录入进度（只有张数）")

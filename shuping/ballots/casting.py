@@ -101,7 +101,7 @@ def cast(
     receipt = codes.receipt_for(nonce or codes.new_secret(), settings.SECRET_KEY)
     ballot = UrnBallot(group=token.group, grades=grades, item_grades=item_grades, comment=comment, receipt=receipt)
     # Paper sheets are collected at the meeting and keyed by tellers after the box is closed.
-    states = [BoxState.OPEN, BoxState.CLOSED] if channel == TokenChannel.PAPER else [BoxState.OPEN]
+    states: list[str] = [BoxState.OPEN, BoxState.CLOSED] if channel == TokenChannel.PAPER else [BoxState.OPEN]
     key_id = box.urn_key_id
     for _attempt in range(2):
         stored = box.state in states and _claim_and_store(token, channel, sub_hash, states, key_id,

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:box_id>/paper/mismatches/", views_paper.mismatches, name="paper_mismatches"),
     path("<int:box_id>/paper/mismatches/<int:serial>/", views_paper.resolve, name="paper_resolve"),
     path("<int:box_id>/paper/progress/", views_paper.progress, name="paper_progress"),
+    path("<int:box_id>/paper/seal/", views_paper.seal, name="paper_seal"),
 ]

@@ -18,7 +18,7 @@ from shuping.accounts import access
 from shuping.accounts.access import roles_required
 from shuping.accounts.models import Role
 from shuping.ballots import codes
-from shuping.ballots.actions import paper
+from shuping.ballots.actions import paper, setup
 from shuping.ballots.models import BallotBox, BallotLine
 
 VIEWERS = paper.PROGRESS_READERS
@@ -204,6 +204,23 @@ def resolve(request: HttpRequest, box_id: int, serial: int) -> HttpResponse:
         "can_invalid": user.has_role(Role.TELLER, Role.ORGANISER),
         "comment_value": "" if d.comment else a.comment,
     })
+
+
+@roles_required(*setup.SEALERS)
+@require_POST
+def seal(request: HttpRequest, box_id: int) -> HttpResponse:
+    """封存纸质票: the sheets counted since 封箱 are decrypted, shuffled into the count and their key destroyed."""
+    user = _user(request)
+    box = access.get_ballot_box(user, box_id)
+    try:
+        s = setup.seal_paper(user, box)
+    except (ValidationError, PermissionDenied) as e:
+        _errors(request, e)
+    else:
+        messages.success(request, f"已封存纸质票 {s.ballots} 张，计入计票结果（本票箱选票共 {s.total} 张）")
+    if request.POST.get("next") == "setup" and user.has_role(*setup.CAMPAIGN_EDITORS):
+        return redirect("ballots:setup", box.pk)
+    return redirect("ballots:paper_bench", box.pk)
 
 
 @roles_required(*VIEWERS)

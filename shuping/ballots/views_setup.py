@@ -88,10 +88,12 @@ def page(request: HttpRequest, box_id: int) -> HttpResponse:
     on_ballot = {ln.participant_id for ln in lines}
     others = [p for p in setup.default_participants(campaign) if p.pk not in on_ballot]
     t = setup.turnout(box)
+    counts = setup.box_counts(box) if box.state == BoxState.CLOSED else None
     ctx = _base(campaign, user)
     ctx.update({
         "box": box, "lines": lines, "others": others, "turnout": t, "live": box.state in LIVE_STATES,
-        "flags": setup.box_flags(box) if box.state == BoxState.CLOSED else [],
+        "flags": setup.box_flags(box, counts) if counts else [],
+        "unsealed": counts.unsealed if counts else 0,
         "editable": ctx["can_edit"] and box.state == BoxState.SETUP,
         "can_issue": ctx["can_edit"] and box.state in setup.ISSUE_STATES,
         "can_print": ctx["can_edit"] and box.state != BoxState.PUBLISHED and t.total.issued > 0,

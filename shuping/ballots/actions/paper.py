@@ -38,6 +38,7 @@ from shuping.ballots.models import (
     BallotLine,
     BallotToken,
     BoxState,
+    EncryptedBallot,
     InvalidSheet,
     PaperEntry,
     TokenChannel,
@@ -395,6 +396,7 @@ class Progress:
     phone: int = 0
     unused: int = 0  # neither used nor invalid (includes sheets keyed once or mismatched)
     mine_pending: int = 0  # keyed by the viewing teller, waiting for a second teller
+    unsealed: int = 0  # counted after 封箱 and waiting in the urn for 封存纸质票 (0 while voting is open)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -407,6 +409,8 @@ def progress(user: User, box: BallotBox) -> Progress:
     p = Progress(issued=total.issued, confirmed=total.paper, invalid=total.invalid, phone=total.phone,
                  unused=total.remaining)
     p.keyed_once, p.mismatched, p.mine_pending = _pending(box, user.pk)
+    if box.state == BoxState.CLOSED:
+        p.unsealed = EncryptedBallot.objects.filter(box_id=box.pk).count()
     return p
 
 

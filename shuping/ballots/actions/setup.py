@@ -28,8 +28,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from shuping.accounts.access import CAMPAIGN_EDITORS, check_roles
-from shuping.accounts.models import User
-from shuping.accounts.models import Role
+from shuping.accounts.models import Role, User
 from shuping.audit.log import record
 from shuping.ballots import codes, urn
 from shuping.ballots.models import (

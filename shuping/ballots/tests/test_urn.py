@@ -103,7 +103,7 @@ def test_the_digest_ignores_order_but_not_content():
     d = urn_rules.digest(ballots, ["甲", "乙"], ["R2", "R1"])
     assert d == urn_rules.digest(list(reversed(ballots)), ["乙", "甲"], ["R1", "R2"])
     assert d == urn_rules.digest([(0, "124", ""), (1, "111", ""), (0, "000", "121134")], ["甲", "乙"], ["R1", "R2"])
-    assert d != urn_rules.digest(ballots[:2] + [(0, "000", "121133")], ["甲", "乙"], ["R1", "R2"])
+    assert d != urn_rules.digest([*ballots[:2], (0, "000", "121133")], ["甲", "乙"], ["R1", "R2"])
     # A line break inside a comment cannot pass for two comments.
     assert urn_rules.digest([], ["a\nb", "c"], []) != urn_rules.digest([], ["a", "b\nc"], [])
 
@@ -404,3 +404,66 @@ def test_kill_9_after_the_seal_committed_leaves_the_sealed_state_and_sweep_destr
     assert urn.key_path(old_key).exists()  # the one thing the crash left behind…
     assert urn.sweep() == 1  # …which the next seal or `shuping serve` removes
     assert not urn.key_path(old_key).exists() and BallotBox.objects.get(pk=box.pk).retired_key_id == ""
+
+
+# ---------------------------------------------------------------- 封存纸质票 on the pages and the API
+
+
+@pytest.fixture
+def paper_after_close(box, users) -> BallotBox:
+    """Four phone ballots sealed at 封箱, then one paper sheet keyed by two tellers: waiting in the urn."""
+    cast_all(box, 4)
+    close(box, users)
+    paper.key_sheet(users.teller, tokens_of(box)[10], "333")
+    paper.key_sheet(make_user("teller_b", Role.TELLER), tokens_of(box)[10], "333")
+    return box
+
+
+def test_the_tellers_bench_offers_the_seal_and_it_counts_the_sheets(paper_after_close, users, client_for):
+    box = paper_after_close
+    c = client_for(users.teller)
+    page = c.get(reverse("ballots:paper_bench", args=[box.pk])).content.decode()
+    assert 'data-testid="seal-panel"' in page and "封箱后录入的纸质票 1 张尚未封存" in page
+    r = c.post(reverse("ballots:paper_seal", args=[box.pk]), follow=True)
+    assert "已封存纸质票 1 张，计入计票结果（本票箱选票共 5 张）" in r.content.decode()
+    assert not EncryptedBallot.objects.exists() and Ballot.objects.count() == 5
+    assert 'data-testid="seal-panel"' not in c.get(reverse("ballots:paper_bench", args=[box.pk])).content.decode()
+
+
+def test_the_organiser_seals_from_the_box_page(paper_after_close, users, client_for):
+    box = paper_after_close
+    c = client_for(users.organiser)
+    page = c.get(reverse("ballots:setup", args=[box.pk])).content.decode()
+    assert "封存纸质票（1 张）" in page and setup.FLAG_UNSEALED in page
+    r = c.post(reverse("ballots:paper_seal", args=[box.pk]), {"next": "setup"})
+    assert r.status_code == 302 and r.url == reverse("ballots:setup", args=[box.pk])
+    assert Ballot.objects.count() == 5
+    assert "封存纸质票（" not in c.get(reverse("ballots:setup", args=[box.pk])).content.decode()
+
+
+@pytest.mark.parametrize("who", ["observer", "chair", "judge", "reporter", "admin"])
+def test_others_may_not_seal(paper_after_close, users, client_for, who):
+    r = client_for(getattr(users, who)).post(reverse("ballots:paper_seal", args=[paper_after_close.pk]))
+    assert r.status_code == 403 and EncryptedBallot.objects.count() == 1
+
+
+def test_anonymous_users_are_sent_to_log_in_to_seal(paper_after_close, client):
+    r = client.post(reverse("ballots:paper_seal", args=[paper_after_close.pk]))
+    assert r.status_code == 302 and "/login" in r.url and EncryptedBallot.objects.count() == 1
+
+
+def test_the_seal_api_for_tellers(paper_after_close, users):
+    from shuping.accounts.actions import create_token
+
+    def api(user) -> Client:
+        return Client(headers={"Authorization": f"Bearer {create_token(user, 'test')[1]}"})
+
+    url = f"/api/ballots/boxes/{paper_after_close.pk}/paper/seal"
+    assert api(users.observer).post(url).status_code == 403
+    progress = api(users.teller).get(f"/api/ballots/boxes/{paper_after_close.pk}/paper/progress").json()
+    assert progress["unsealed"] == 1
+    r = api(users.teller).post(url)
+    assert r.status_code == 200 and (r.json()["sealed"], r.json()["total"]) == (1, 5)
+    assert r.json()["digest"] == AuditEvent.objects.filter(action="ballot.seal").latest("seq").data["digest"]
+    again = api(users.organiser).post(url)
+    assert again.status_code == 422 and "没有待封存的纸质票" in again.json()["errors"][0]

@@ -41,6 +41,10 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        from shuping.ballots import urn
+
+        # A seal killed between its commit and deleting the old urn key leaves that key's file: delete it now.
+        urn.sweep()
         argv = gunicorn_argv(options["bind"], options["workers"], options["gunicorn_args"])
         self.stdout.write(f"述评 Shuping 在 http://{options['bind']}/ 启动（{options['workers']} 个工作进程，Ctrl-C 停止）")
         self.stdout.flush()
