@@ -38,12 +38,14 @@ class ReconciliationOut(Schema):
     invalid: int = Field(description="废票")
     blank: int = Field(description="空白票（全部弃权）")
     not_returned: int = Field(description="未交回 = 发出 − 已投 − 废票")
-    ballots: int = Field(description="存储的选票")
+    ballots: int = Field(description="存储的选票（已封存 + 待封存）")
+    unsealed: int = Field(description="封箱后录入、尚未“封存纸质票”的选票（未计入计票结果）")
+    seal_digest: str = Field(description="最近一次封箱/封存时审计日志记录的全部已封存选票摘要（SHA-256），可由导出复算")
     comments: int = Field(description="意见建议条数")
     paper_pending: int = Field(description="纸质票待复核或不一致（尚未计入）")
     too_many: bool = Field(description="选票 + 废票 多于发出的测评码：不能公布")
     flags: list[str] = Field(description="核对问题（中文）")
-    blocks_publication: bool = Field(description="是否有阻止公布的问题（票数多于测评码、纸质票待复核）")
+    blocks_publication: bool = Field(description="是否有阻止公布的问题（票数多于测评码、纸质票待复核或待封存）")
 
 
 class ExportOut(Schema):

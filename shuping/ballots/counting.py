@@ -26,6 +26,7 @@ from django.db.models import Count, QuerySet
 from shuping.accounts.access import BALLOT_RESULT_READERS, check_roles, visible_campaigns
 from shuping.accounts.models import Role, User
 from shuping.audit.log import record
+from shuping.audit.models import AuditEvent
 from shuping.ballots import codes
 from shuping.ballots.actions import paper, setup
 from shuping.ballots.models import (
@@ -100,6 +101,7 @@ class Reconciliation:
     unsealed: int = 0  # of which still in the urn (paper keyed after 封箱): not counted yet
     comments: int = 0
     paper_pending: int = 0  # sheets keyed once or mismatched, not yet counted
+    seal_digest: str = ""  # what the last 封箱/封存 audit event recorded for the whole sealed set
     flags: list[str] = field(default_factory=list)  # blocking ones (setup.box_flags) first, then warnings
     blocking: list[str] = field(default_factory=list)
 
@@ -125,7 +127,7 @@ class Reconciliation:
             "issued": self.issued, "revoked": self.revoked, "used_phone": self.phone, "used_paper": self.paper,
             "invalid": self.invalid, "blank": self.blank, "not_returned": self.not_returned,
             "ballots": self.ballots, "unsealed": self.unsealed, "comments": self.comments,
-            "paper_pending": self.paper_pending,
+            "paper_pending": self.paper_pending, "seal_digest": self.seal_digest,
             "too_many": self.too_many, "flags": list(self.flags), "blocks_publication": bool(self.blocking),
         }
 
@@ -156,6 +158,9 @@ def reconciliation(box: BallotBox, n_lines: int | None = None) -> Reconciliation
     r.comments = BallotComment.objects.filter(box=box).count()
     keyed_once, mismatched = paper.pending_sheets(box)
     r.paper_pending = keyed_once + mismatched
+    last_seal = (AuditEvent.objects.filter(action="ballot.seal", object_type=BallotBox._meta.label_lower,
+                                           object_id=str(box.pk)).order_by("-seq").values_list("data", flat=True).first())
+    r.seal_digest = str((last_seal or {}).get("digest", ""))
     r.blocking = setup.box_flags(box, setup.BoxCounts(issued=r.issued, ballots=r.ballots, invalid=r.invalid,
                                                       paper_pending=r.paper_pending, unsealed=r.unsealed))
     r.flags = list(r.blocking)

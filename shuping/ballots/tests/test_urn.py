@@ -487,3 +487,16 @@ def test_a_backup_taken_during_voting_holds_ciphertext_that_restores_and_seals(b
     # Restored on the server that holds the urn key, the box seals as if nothing had happened.
     setup.close_box(User.objects.get(username=users.organiser.username), BallotBox.objects.get(pk=box.pk))
     assert sorted(BallotReceipt.objects.values_list("receipt", flat=True)) == sorted(receipts)
+
+
+def test_the_observer_reads_the_seal_digest_on_the_results_page_and_in_the_api(box, users, client_for):
+    from shuping.accounts.actions import create_token
+
+    cast_all(box, 5)
+    close(box, users)
+    digest = urn.sealed_digest(box)
+    page = client_for(users.observer).get(f"/ballots/{box.pk}/results/").content.decode()
+    assert f"<code>{digest}</code>" in page
+    api = Client(headers={"Authorization": f"Bearer {create_token(users.observer, 'test')[1]}"})
+    recon = api.get(f"/api/ballots/boxes/{box.pk}/reconciliation").json()
+    assert (recon["seal_digest"], recon["unsealed"], recon["ballots"]) == (digest, 0, 5)
