@@ -9,7 +9,9 @@ A text is read by `reading.read` (pure; offsets are character offsets into `Spee
 each kept problem into one LedgerEntry (source 点评 for speeches and 点评, 自查 for a report's own problems) with
 `source_ref` "讲话《标题》第 a–b 字" and `source_link` "/speeches/<id>/#s-a-b" (a, b 1-based, inclusive), which the
 review page highlights. It happens once: the text's `confirmed_at` is set, a second confirm is refused.
-Every change is audited.
+Before that, SPEECH_EDITORS correct the reading (`correct`, `undo_correction`): a part boundary moved, items
+joined, split or dropped; the corrections are kept on the text and the page shows `reading.read(text,
+corrections)`. Every change is audited.
 """
 
 from __future__ import annotations
@@ -276,5 +278,76 @@ def confirm(actor: User, pk: int, problems: list[Problem]) -> list[LedgerEntry]:
     names = sorted({e.unit.name for e in entries})
     record(actor, "speech.confirm", st, f"{st.get_kind_display()}《{st.title}》中的 {len(entries)} 个问题转入整改台账"
            f"（{'、'.join(names)}）", {"count": len(entries), "entries": [e.pk for e in entries],
-                                      "spans": [[p.start, p.end] for p in problems]})
+                                      "spans": [[p.start, p.end] for p in problems],
+                                      "corrections": st.corrections or []})
     return entries
+
+
+# ---------------------------------------------------------------- correcting the reading
+
+
+PART_WORDS = {"opening": "开头", "achievements": "成绩", "problems": "问题", "requirements": "要求/建议", "closing": "结尾"}
+
+
+def reading_of(st: SpeechText) -> reading.Reading:
+    """The text's reading with its reviewer's corrections."""
+    return reading.read(st.text, st.corrections or [])
+
+
+def _describe(st: SpeechText, fix: reading.Correction) -> str:
+    at = (fix.at or 0) + 1
+    words = f"“{' '.join(st.text[fix.at:(fix.at or 0) + 16].split())}……”" if fix.at is not None else ""
+    if fix.op == "part":
+        return f"“{PART_WORDS.get(fix.kind or '', fix.kind)}”部分改为从第 {at} 字{words}开始"
+    if fix.op == "nopart":
+        return f"取消“{PART_WORDS.get(fix.kind or '', fix.kind)}”部分"
+    if fix.op == "join":
+        return f"第 {at} 字{words}起的条目与上一条合并"
+    if fix.op == "split":
+        return f"在第 {at} 字{words}处拆分条目"
+    return f"第 {at} 字{words}起的一条不是条目，删去"
+
+
+def _check_fix(st: SpeechText, fix: reading.Correction) -> None:
+    if fix.op not in reading.CORRECTIONS:
+        raise ValidationError("无法识别的更正，请刷新页面后重试")
+    if fix.op in ("part", "nopart") and fix.kind not in reading.KINDS[1:]:
+        raise ValidationError("请选择要更正的部分（成绩、问题、要求/建议或结尾）")
+    if fix.op != "nopart" and (fix.at is None or not 0 <= fix.at < len(st.text)):
+        raise ValidationError("更正的位置不在原文中，请刷新页面后重试")
+
+
+@transaction.atomic
+def correct(actor: User, pk: int, fix: reading.Correction) -> SpeechText:
+    """One correction of the text's reading, kept with the others; refused once the problems are in the ledger,
+    and when it changes nothing (a position where it does not apply)."""
+    check_roles(actor, *SPEECH_EDITORS)
+    st = get_text(actor, pk, lock=True)
+    if st.confirmed_at is not None:
+        raise ValidationError(ALREADY + "，不能再更正读取结果")
+    _check_fix(st, fix)
+    fixes = reading.add_correction(st.corrections or [], fix)
+    if reading.read(st.text, fixes).as_json() == reading_of(st).as_json():
+        raise ValidationError("这一处更正不改变读取结果（位置不适用，或已经是这样）")
+    st.corrections = [c.as_json() for c in fixes]
+    st.save(update_fields=["corrections"])
+    record(actor, "speech.correct", st, f"更正{st.get_kind_display()}《{st.title}》的读取：{_describe(st, fix)}",
+           {**fix.as_json(), "corrections": len(fixes)})
+    return st
+
+
+@transaction.atomic
+def undo_correction(actor: User, pk: int) -> SpeechText:
+    """Take back the text's last correction."""
+    check_roles(actor, *SPEECH_EDITORS)
+    st = get_text(actor, pk, lock=True)
+    if st.confirmed_at is not None:
+        raise ValidationError(ALREADY + "，不能再更正读取结果")
+    if not st.corrections:
+        raise ValidationError("没有可以撤销的更正")
+    last = reading.Correction.of(st.corrections[-1])
+    st.corrections = st.corrections[:-1]
+    st.save(update_fields=["corrections"])
+    record(actor, "speech.correct_undo", st, f"撤销对{st.get_kind_display()}《{st.title}》的更正：{_describe(st, last)}",
+           {**last.as_json(), "corrections": len(st.corrections)})
+    return st

@@ -1,7 +1,8 @@
 """讲话与点评: texts read into structure (speeches, 点评, reports' 存在问题) and the phrase library for drafts.
 
 `SpeechText` keeps the decoded text a reading was made of, so every extracted item's [start, end) offsets and
-every ledger entry made from it (LedgerEntry.source_link → the text, highlighted) stay checkable.
+every ledger entry made from it (LedgerEntry.source_link → the text, highlighted) stay checkable, and the
+reviewer's corrections of the reading (part boundaries moved, items joined, split or dropped).
 `Phrase` is Shuping's own phrase library, kept as data the organiser edits; drafts are assembled from it.
 """
 
@@ -31,6 +32,9 @@ class SpeechText(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)  # when its problems went to the ledger
+    # The reviewer's corrections of the reading (reading.Correction as JSON, in the order made): the page shows
+    # reading.read(text, corrections).
+    corrections = models.JSONField(_("审核更正"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -63,7 +63,8 @@ from typing import Any
 
 from shuping.speeches.categorise import categorise, explain
 
-__all__ = ["KINDS", "Item", "Part", "Reading", "categorise", "decode", "problems", "read"]
+__all__ = ["CORRECTIONS", "KINDS", "LOW", "Correction", "Item", "Part", "Reading", "add_correction", "categorise",
+           "decode", "problems", "read", "sentence_starts"]
 
 KINDS = ("opening", "achievements", "problems", "requirements", "closing")
 ORDER = {k: i for i, k in enumerate(KINDS)}
@@ -556,6 +557,12 @@ def sentences(text: str, paras: list[Para], quoted: list[bool], ends: str = CLAU
     return out
 
 
+def sentence_starts(text: str) -> list[int]:
+    """Where the body's sentences start (split at 。！？；：): the places a part may start or an item be split."""
+    lo, hi = body_range(text)
+    return [s.start for s in sentences(text, _lines(text, lo, hi), quote_mask(text))]
+
+
 def _unquoted(text: str, start: int, end: int, quoted: list[bool]) -> str:
     return "".join(ch if not quoted[start + k] else "＂" for k, ch in enumerate(text[start:end]))
 
@@ -964,6 +971,7 @@ def _apply(text: str, parts: list[Part], fix: Correction, markers: list[Marker],
 def _items(text: str, part: Part, markers: list[Marker], paras: list[Para], quoted: list[bool]) -> list[Item]:
     inside = [m for m in markers if part.start <= m.start < part.end]
     runs = sequences(inside)
+    runs += _continued(inside, part.start, runs)
     items = _build(text, part.start, part.end, runs, paras, quoted, top=True)
     for item in items:
         said = reads_as(_first_sentence(text, item, quoted))
@@ -976,6 +984,22 @@ def _items(text: str, part: Part, markers: list[Marker], paras: list[Para], quot
                 item.confidence = min(item.confidence, 0.55)
                 item.reason += f"；其后不带序号的“{text[follow[0].start:follow[0].start + 2]}……”段落并入此条，请核对是否另起一条"
     return items
+
+
+def _continued(inside: list[Marker], start: int, runs: list[list[Marker]]) -> list[list[Marker]]:
+    """A list that a part boundary cut (a reviewer started the part at "二是"): from the part's first marker on,
+    its next numbers are the part's list."""
+    used = {m.start for run in runs for m in run}
+    first = next((m for m in inside if m.start == start), None)
+    if first is None or first.start in used or not first.ordinal or first.ordinal < 2:
+        return []
+    run = [first]
+    for m in inside:
+        if m.start > run[-1].start and m.family == first.family and m.ordinal == (run[-1].ordinal or 0) + 1:
+            if m.start in used:
+                return []
+            run.append(m)
+    return [run]
 
 
 def _first_sentence(text: str, item: Item, quoted: list[bool]) -> str:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("from-commentary/", v.from_commentary, name="from_commentary"),
     path("from-report/", v.from_report, name="from_report"),
     path("<int:pk>/", v.review, name="review"),
+    path("<int:pk>/correct/", v.correct, name="correct"),
     path("<int:pk>/confirm/", v.confirm, name="confirm"),
 ]

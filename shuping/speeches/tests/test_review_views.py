@@ -7,7 +7,6 @@ edits, the second confirm, the links back from the ledger.
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import pytest
@@ -58,10 +57,13 @@ def test_others_get_403_everywhere(client_for, users, speech, campaign, name):
         assert c.get(url).status_code == 403, url
     p = campaign.participants.first()
     for url in ("/speeches/new/", "/speeches/from-commentary/", "/speeches/from-report/",
-                f"/speeches/{speech.pk}/confirm/"):
+                f"/speeches/{speech.pk}/confirm/", f"/speeches/{speech.pk}/correct/"):
         assert c.post(url, {"participant": p.pk, "kind": "speech", "title": "x", "text": "y"}).status_code == 403
+    assert c.post(f"/speeches/{speech.pk}/correct/", {"fix": "drop:0"}).status_code == 403
     assert "讲话与点评" not in c.get("/").content.decode()
     assert SpeechText.objects.count() == 1 and not LedgerEntry.objects.exists()
+    speech.refresh_from_db()
+    assert speech.corrections == []
 
 
 def test_anonymous_is_sent_to_login(client, speech):
@@ -184,36 +186,44 @@ def test_a_report_without_a_problems_part_offers_all_its_items(client_for, users
 # ---------------------------------------------------------------- confirming
 
 
-def rows_post(text: str, units: list[int | str], categories: list[str], keep: list[int]) -> dict:
+def rows_post(text: str, units: list[int | str], categories: list[str]) -> dict:
     spans = problem_spans(text)
     return {"start": [s for s, _ in spans], "end": [e for _, e in spans], "text": [text[s:e] for s, e in spans],
-            "category": categories, "unit": units, "keep": [str(i) for i in keep], "items": ""}
+            "category": categories, "unit": units}
 
 
-def test_confirm_without_javascript_takes_the_kept_rows(client_for, users, speech, district):
+def test_confirm_takes_the_rows_as_edited(client_for, users, speech, district):
     data = rows_post(SPEECH, [district.east.pk, district.west.pk, district.edu.pk],
-                     ["responsibility", "workforce", "resources"], keep=[0, 2])
+                     ["responsibility", "workforce", "resources"])
+    data["text"][1] = "党务干部队伍不够稳定（已改写）"
     r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", data)
     assert r.status_code == 302 and r.url == f"/speeches/{speech.pk}/"
-    e1, e2 = LedgerEntry.objects.order_by("pk")
+    e1, e2, e3 = LedgerEntry.objects.order_by("pk")
     assert (e1.unit, e1.category, e1.source) == (district.east, "responsibility", Source.COMMENTARY)
-    assert (e2.unit, e2.category) == (district.edu, "resources")
-    assert e2.problem == "阵地和经费保障不足，部分党群服务中心利用率不高，党建经费使用不规范。"
+    assert (e2.unit, e2.problem) == (district.west, "党务干部队伍不够稳定（已改写）")
+    assert (e3.unit, e3.category) == (district.edu, "resources")
+    assert e3.problem == "阵地和经费保障不足，部分党群服务中心利用率不高，党建经费使用不规范。"
     page = client_for(users.organiser).get(f"/speeches/{speech.pk}/")
     body = page.content.decode()
     assert "已转入整改台账" in text_of(page) and 'id="review-form"' not in body
-    for e in (e1, e2):
+    for e in (e1, e2, e3):
         assert f'href="{e.source_link}"' in body and f'href="/ledger/{e.pk}/"' in body
         assert f'id="{e.source_link.split("#")[1]}"' in body  # the link's span is marked on the page
     assert "已转入" in text_of(client_for(users.organiser).get("/speeches/"))
 
 
-def test_confirm_with_javascript_takes_the_json_list_after_a_merge(client_for, users, speech, district):
-    (s1, _), (_, e2), _ = problem_spans(SPEECH)
-    items = [{"start": s1, "end": e2, "text": "责任落实不够到位；党务干部队伍不够稳定", "category": "responsibility",
-              "unit": str(district.east.pk)}]
-    data = {**rows_post(SPEECH, ["", "", ""], ["", "", ""], keep=[0, 1, 2]), "items": json.dumps(items)}
-    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", data)
+def test_a_join_then_confirm_links_the_entry_to_both_items(client_for, users, speech, district):
+    (s1, _), (_, e2), (s3, e3) = problem_spans(SPEECH)
+    second = reading.problems(reading.read(SPEECH))[1]
+    data = {**rows_post(SPEECH, [district.east.pk, "", ""], ["", "", ""]), "fix": f"join:{second.marker_start}"}
+    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/correct/", data)
+    assert r.status_code == 200 and "已更正读取结果" in text_of(r)
+    rows = re.findall(r'<textarea name="text"[^>]*>([^<]*)</textarea>', r.content.decode())
+    assert rows == [" ".join(SPEECH[s1:e2].split()), SPEECH[s3:e3]]
+    assert f'<option value="{district.east.pk}" selected>' in r.content.decode()  # the unsaved unit carried over
+    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", {
+        "start": [s1], "end": [e2], "text": ["责任落实不够到位；党务干部队伍不够稳定"], "category": ["responsibility"],
+        "unit": [district.east.pk]})
     assert r.status_code == 302
     e = LedgerEntry.objects.get()
     assert e.problem == "责任落实不够到位；党务干部队伍不够稳定"
@@ -222,23 +232,22 @@ def test_confirm_with_javascript_takes_the_json_list_after_a_merge(client_for, u
 
 
 def test_a_refused_confirm_keeps_the_edits_on_the_page(client_for, users, speech, district):
-    (s1, _), (_, e2), _ = problem_spans(SPEECH)
-    items = [{"start": s1, "end": e2, "text": "合并后的问题（已编辑）", "category": "", "unit": str(district.east.pk)}]
-    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", {"items": json.dumps(items)})
+    data = rows_post(SPEECH, [district.east.pk, district.west.pk, district.edu.pk], ["", "workforce", "resources"])
+    data["text"][0] = "改写后的问题（已编辑）"
+    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", data)
     assert r.status_code == 422
     page = text_of(r)
-    assert "第 1 条：请选择问题类别" in page and "合并后的问题（已编辑）" in page
-    assert f'data-start="{s1}" data-end="{e2}"' in r.content.decode()
+    assert "第 1 条：请选择问题类别" in page and "改写后的问题（已编辑）" in page
     assert not LedgerEntry.objects.exists()
-    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", {"items": "{not json"})
+    r = client_for(users.organiser).post(f"/speeches/{speech.pk}/confirm/", {"start": ["1", "2"], "end": ["3"]})
     assert r.status_code == 422 and "格式不正确" in text_of(r)
 
 
 def test_a_second_confirm_and_the_chairs_confirm_are_refused(client_for, users, speech, district):
-    items = json.dumps([{"start": 0, "end": 4, "text": "同志们", "category": "style", "unit": district.east.pk}])
-    assert client_for(users.chair).post(f"/speeches/{speech.pk}/confirm/", {"items": items}).status_code == 403
+    items = {"start": [0], "end": [4], "text": ["同志们"], "category": ["style"], "unit": [district.east.pk]}
+    assert client_for(users.chair).post(f"/speeches/{speech.pk}/confirm/", items).status_code == 403
     c = client_for(users.organiser)
-    c.post(f"/speeches/{speech.pk}/confirm/", {"items": items})
-    r = c.post(f"/speeches/{speech.pk}/confirm/", {"items": items}, follow=True)
+    c.post(f"/speeches/{speech.pk}/confirm/", items)
+    r = c.post(f"/speeches/{speech.pk}/confirm/", items, follow=True)
     assert "已转入整改台账" in text_of(r) and LedgerEntry.objects.count() == 1
     assert c.get(f"/speeches/{speech.pk}/confirm/").status_code == 405

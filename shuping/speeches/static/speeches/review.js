@@ -1,19 +1,25 @@
-// Review of a text's extracted problems (speeches/reading/review.html). No inline code (CSP).
+// Review of a text's reading (speeches/reading/review.html). No inline code (CSP).
 // The left pane is the source text cut into spans carrying data-s/data-e (character offsets, as Python counts
-// them); the right pane is a form with one row per problem (hidden start/end, text, category, unit). This script
-// adds merge and drop, keeps the hidden JSON list #items-json in step with the rows (the server takes it when
-// present), re-marks the problem spans after each change, links rows and spans both ways, and highlights the
-// span named by a #s-a-b link (a, b: 1-based, inclusive).
+// them), cut at every sentence start; the right pane is a form with one row per problem. This script links rows
+// and spans both ways, highlights the span named by a #s-a-b link (a, b: 1-based, inclusive), and opens the
+// correction menu on a sentence of the source: start a part there, split the item there, join the item that
+// starts there to the one before, drop it. Every correction is a submit button of the review form (the server
+// applies it through actions.correct and keeps the unsaved edits of the rows).
 (() => {
-  const PUNCT = /[。；;，,！!？?、：:]$/;
-
   function setup(root) {
     root.classList.add("js");
     const source = root.querySelector("#source");
     const segs = Array.from(source ? source.querySelectorAll("span[data-s]") : []);
     const form = root.querySelector("#review-form");
     const list = root.querySelector("#items");
-    const json = root.querySelector("#items-json");
+    const menu = root.querySelector("#fix-menu");
+    const mapNode = document.getElementById("reading-map");
+    const map = mapNode ? JSON.parse(mapNode.textContent) : { sentences: [], items: [], parts: [] };
+
+    // After a correction the page was posted to …/correct/; a reload should show the review, not post again.
+    if (root.dataset.url && window.location.pathname !== root.dataset.url) {
+      window.history.replaceState(null, "", root.dataset.url + window.location.hash);
+    }
 
     // Bring a span into view inside the text pane (which scrolls on its own), then the pane into the window.
     function reveal(seg) {
@@ -38,13 +44,66 @@
     function fromHash() {
       const m = /^#s-(\d+)-(\d+)$/.exec(window.location.hash);
       if (m) flash(Number(m[1]) - 1, Number(m[2]), true);
+      const p = /^#part-(\d+)$/.exec(window.location.hash);
+      if (p) {
+        const block = source.querySelector(`#part-${p[1]}`);
+        if (block) { block.classList.add("hl-part"); reveal(block); }
+      }
     }
     window.addEventListener("hashchange", fromHash);
     fromHash();
 
-    if (!form || !list) return;
-    const rows = () => Array.from(list.querySelectorAll("li.item"));
-    const field = (li, name) => li.querySelector(`[name=${name}]`);
+    // ---- the correction menu
+    function hideMenu() { if (menu) menu.hidden = true; }
+
+    function openMenu(seg, event) {
+      if (!menu) return;
+      const at = Number(seg.dataset.s);
+      const starts = map.sentences.filter((s) => s <= at);
+      if (!starts.length) return;
+      const sentence = starts[starts.length - 1];
+      const part = map.parts.filter((p) => p[0] <= sentence).pop() || [0, "opening"];
+      const partStart = part[0] === sentence;
+      const item = map.items.find((i) => i[0] === sentence || i[1] === sentence);
+      const inside = map.items.find((i) => i[1] < sentence && sentence < i[2]);
+      let shown = 0;
+      menu.querySelectorAll("[data-fix]").forEach((b) => {
+        const fix = b.dataset.fix;
+        let show = false;
+        if (fix === "part") {
+          show = b.dataset.kind !== part[1] || !partStart;
+          b.value = `part:${sentence}:${b.dataset.kind}`;
+        } else if (fix === "nopart") {
+          show = partStart && part[1] !== "opening";
+          b.value = `nopart::${part[1]}`;
+        } else if (fix === "split") {
+          show = Boolean(inside) && !item;
+          b.value = `split:${sentence}`;
+        } else if (fix === "join") {
+          show = Boolean(item) && !item[4];
+          b.value = `join:${item ? item[0] : ""}`;
+        } else if (fix === "drop") {
+          show = Boolean(item);
+          b.value = `drop:${item ? item[0] : ""}`;
+        }
+        b.hidden = !show;
+        if (show) shown += 1;
+      });
+      if (!shown) { hideMenu(); return; }
+      const text = segs.filter((s) => Number(s.dataset.s) >= sentence).slice(0, 3).map((s) => s.textContent).join("");
+      menu.querySelector("[data-fix-where]").textContent = `第 ${sentence + 1} 字：“${text.trim().slice(0, 14)}……”`;
+      menu.hidden = false;
+      const box = root.getBoundingClientRect();
+      menu.style.left = `${Math.max(0, event.clientX - box.left)}px`;
+      menu.style.top = `${event.clientY - box.top + 14}px`;
+      menu.querySelector("[data-fix]:not([hidden])").focus();
+    }
+    if (menu) {
+      menu.querySelector("[data-fix-close]").addEventListener("click", hideMenu);
+      document.addEventListener("keydown", (e) => { if (e.key === "Escape") hideMenu(); });
+    }
+
+    const rows = () => (list ? Array.from(list.querySelectorAll("li.item")) : []);
 
     function select(li, scroll) {
       rows().forEach((r) => r.classList.toggle("active", r === li));
@@ -52,83 +111,32 @@
       flash(Number(li.dataset.start), Number(li.dataset.end), scroll);
     }
 
-    function sync() {
-      const items = rows().map((li) => ({
-        start: Number(li.dataset.start), end: Number(li.dataset.end), text: field(li, "text").value,
-        category: field(li, "category").value, unit: field(li, "unit").value,
-      }));
-      json.value = JSON.stringify(items);
-      // Re-mark the problem spans: the rows are the truth now.
-      segs.forEach((s) => {
-        if (!s.classList.contains("mk-problem")) return;
-        s.classList.remove("mk-problem", "mk");
-        delete s.dataset.k;
+    if (source) {
+      source.addEventListener("click", (e) => {
+        const seg = e.target.closest("span[data-s]");
+        if (!seg || !window.getSelection().isCollapsed) return;
+        if (seg.classList.contains("mk-problem") && list) {
+          const li = list.querySelector(`li.item[data-k="${seg.dataset.k.split(" ")[0]}"]`);
+          if (li) {
+            select(li, false);
+            li.scrollIntoView({ block: "nearest", behavior: "smooth" });
+          }
+        }
+        if (form) openMenu(seg, e);
       });
-      rows().forEach((li, n) => {
-        within(Number(li.dataset.start), Number(li.dataset.end)).forEach((s) => {
-          s.classList.remove("mk-item");
-          s.classList.add("mk", "mk-problem");
-          s.dataset.k = li.dataset.k;
-        });
-        const where = li.querySelector("[data-where]");
-        where.textContent = `第 ${Number(li.dataset.start) + 1}–${li.dataset.end} 字`;
-        where.setAttribute("href", `#s-${Number(li.dataset.start) + 1}-${li.dataset.end}`);
-        const merge = li.querySelector("[data-merge]");
-        if (merge) merge.disabled = n === rows().length - 1;
-      });
-      const count = root.querySelector("[data-count]");
-      if (count) count.textContent = String(rows().length);
     }
 
-    function merge(li) {
-      const next = li.nextElementSibling;
-      if (!next) return;
-      const a = field(li, "text").value.trim();
-      const b = field(next, "text").value.trim();
-      field(li, "text").value = a && b ? a + (PUNCT.test(a) ? "" : "；") + b : a + b;
-      li.dataset.start = String(Math.min(Number(li.dataset.start), Number(next.dataset.start)));
-      li.dataset.end = String(Math.max(Number(li.dataset.end), Number(next.dataset.end)));
-      field(li, "start").value = li.dataset.start;
-      field(li, "end").value = li.dataset.end;
-      for (const name of ["category", "unit"]) {
-        if (!field(li, name).value) field(li, name).value = field(next, name).value;
-      }
-      next.remove();
-      sync();
-      select(li, true);
-    }
-
+    if (!form || !list) return;
     list.addEventListener("click", (e) => {
       const li = e.target.closest("li.item");
-      if (!li) return;
-      if (e.target.closest("[data-merge]")) { merge(li); return; }
-      if (e.target.closest("[data-drop]")) {
-        const after = li.nextElementSibling || li.previousElementSibling;
-        li.remove();
-        sync();
-        select(after, false);
-        return;
-      }
+      if (!li || e.target.closest("button")) return;
       if (e.target.closest("[data-where]")) return; // the link sets the hash; hashchange highlights
       select(li, true);
     });
     list.addEventListener("focusin", (e) => {
       const li = e.target.closest("li.item");
-      if (li && !li.classList.contains("active")) select(li, true);
+      if (li && !li.classList.contains("active") && !e.target.closest("button")) select(li, true);
     });
-    list.addEventListener("input", sync);
-    list.addEventListener("change", sync);
-    source.addEventListener("click", (e) => {
-      const seg = e.target.closest("span[data-k]");
-      if (!seg || !seg.classList.contains("mk-problem")) return;
-      const li = list.querySelector(`li.item[data-k="${seg.dataset.k.split(" ")[0]}"]`);
-      if (!li) return;
-      select(li, false);
-      li.scrollIntoView({ block: "nearest", behavior: "smooth" });
-    });
-    form.addEventListener("submit", sync);
-    root.querySelectorAll("[data-merge], [data-drop]").forEach((b) => { b.hidden = false; });
-    sync();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
