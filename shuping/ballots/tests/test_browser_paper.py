@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from shuping.accounts.models import Role
-from shuping.ballots.models import Ballot, BallotToken, PaperEntry
+from shuping.ballots.actions import setup
+from shuping.ballots.models import Ballot, BallotToken, EncryptedBallot, PaperEntry
 from shuping.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -90,7 +91,7 @@ def test_two_tellers_key_the_same_sheet_blind_and_a_third_resolves_a_mismatch(br
     b.wait_for_selector(".messages")
     assert "一致，已计入" in b.inner_text(".messages")
     b.screenshot(path=str(SHOTS / "paper-confirmed.png"), full_page=True)
-    assert list(Ballot.objects.values_list("grades", flat=True)) == ["124"]
+    assert EncryptedBallot.objects.count() == 1 and not Ballot.objects.exists()  # in the urn until 封箱
     assert not PaperEntry.objects.exists()
 
     # A tries to key the counted sheet again: refused.
@@ -127,11 +128,29 @@ def test_two_tellers_key_the_same_sheet_blind_and_a_third_resolves_a_mismatch(br
     c.click("[data-testid=save]")
     c.wait_for_selector(".messages")
     assert "已计入" in c.inner_text(".messages")
+    assert EncryptedBallot.objects.count() == 2
+    setup.close_box(users.organiser, box)  # 封箱 seals both
     assert sorted(Ballot.objects.values_list("grades", flat=True)) == ["124", "130"]
 
     c.goto(f"{base}/ballots/{box.pk}/paper/progress/")
     assert "2\n两次一致，已计入" in c.inner_text("[data-testid=progress]")
     c.screenshot(path=str(SHOTS / "paper-progress.png"), full_page=True)
+
+    # After 封箱 a late sheet is keyed by A and B: it waits in the urn until a teller seals it.
+    third = BallotToken.objects.filter(box=box).order_by("serial")[2]
+    for page in (a, b):
+        open_sheet(page, base, box.pk, third.code)
+        key_by_keyboard(page, "222")
+        page.click("[data-testid=save]")
+        page.wait_for_selector(".messages")
+    assert "1 张尚未封存" in b.inner_text("[data-testid=seal-panel]")
+    b.screenshot(path=str(SHOTS / "paper-seal-panel.png"), full_page=True)
+    b.once("dialog", lambda d: d.accept())
+    b.click("[data-testid=seal]")
+    b.wait_for_selector(".messages")
+    assert "已封存纸质票 1 张，计入计票结果（本票箱选票共 3 张）" in b.inner_text(".messages")
+    assert b.locator("[data-testid=seal-panel]").count() == 0
+    assert sorted(Ballot.objects.values_list("grades", flat=True)) == ["124", "130", "222"]
     assert not csp, csp
     for page in (a, b, c):
         page.context.close()
