@@ -321,6 +321,7 @@ def _page(request: HttpRequest, st: SpeechText, posted: list[dict[str, Any]] | N
         "items": items, "entries": entries, "categories": CATEGORIES, "units": units, "part_labels": PART_LABELS,
         "can_confirm": user.has_role(*LEDGER_MANAGERS) and not st.confirmed_at,
         "n_parts": len(layout.parts), "low_parts": checks, "low_items": [i for i in items if i.low],
+        "n_checks": len(checks) + sum(1 for i in items if i.low),
         "corrections": len(st.corrections or []),
         "map": {"sentences": layout.sentences, "items": layout.items,
                 "parts": [[p.start, p.kind] for p in layout.parts]}}, status=status)

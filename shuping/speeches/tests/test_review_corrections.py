@@ -213,7 +213,7 @@ def test_the_page_lists_the_low_confidence_spots_first_with_their_reasons(client
     assert first.confidence < 0.6 <= second.confidence
     r = client_for(users.organiser).get(f"/speeches/{st.pk}/")
     page = text_of(r)
-    assert "请先核对" in page and "其后不带序号的“有的……”段落并入此条" in page
+    assert "请先核对（1 处把握不大）" in page and "其后不带序号的“有的……”段落并入此条" in page
     assert r.content.decode().count('data-testid="low"') == 1  # the one row flagged 待核对
     assert "归类：关键词" in page  # each row says why its category was chosen
 
