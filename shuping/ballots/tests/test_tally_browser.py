@@ -15,6 +15,7 @@ import pytest
 from shuping.ballots import codes
 from shuping.ballots.casting import cast
 from shuping.ballots.models import BallotBox, BallotLine, BallotToken, BoxState, TokenChannel
+from shuping.ballots.tests.conftest import sealed
 from shuping.campaigns.models import Campaign, CampaignState, Participant, ParticipantMode
 from shuping.conftest import PASSWORD
 from shuping.orgs.models import Person, Unit
@@ -75,8 +76,7 @@ def realistic_box(district) -> BallotBox:
         channel = TokenChannel.PAPER if t.serial % 5 == 0 else TokenChannel.PHONE
         cast(t, channel, grades, comment="建议加强党建经费保障" if t.serial % 41 == 0 else "",
              nonce=secrets.token_hex(8) if channel == TokenChannel.PHONE else "", n_lines=len(REPORTERS))
-    BallotBox.objects.filter(pk=box.pk).update(state=BoxState.CLOSED)
-    return BallotBox.objects.get(pk=box.pk)
+    return sealed(box)  # 封箱
 
 
 def test_the_tally_page_draws_and_explains_its_scores(browser, live_server, users, realistic_box):

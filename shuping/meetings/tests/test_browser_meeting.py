@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from shuping.ballots.models import Ballot, BallotToken
+from shuping.ballots.models import Ballot, BallotToken, EncryptedBallot
 from shuping.conftest import PASSWORD
 from shuping.meetings import actions
 from shuping.meetings.models import AgendaItem, Meeting, MeetingState
@@ -275,10 +275,11 @@ def test_a_whole_meeting_on_the_projector(browser, live_server, meeting_setup, u
     voter.click("button:has-text(\"确认提交\")")
     sw.seen("投票（非会议操作）", t0, *(has_text(p.locator("[data-testid=scr-turnout-total]"), "已提交 1 张 / 共发放 20 张")
                                  for p in (p1, p2)), within=LIVE_S)
-    assert Ballot.objects.count() == 1
+    assert EncryptedBallot.objects.count() == 1 and not Ballot.objects.exists()  # sealed at 封箱
     shot(p1, "9-vote")
     t0 = sw.click(org, "act-close_vote")
     sw.seen("结束投票", t0, *(has_text(p.locator("[data-testid=scr-vote-phase]"), "测评已结束") for p in (p1, p2)))
+    assert Ballot.objects.count() == 1 and not EncryptedBallot.objects.exists()
     expect(p1.locator("[data-testid=scr-qr]")).to_be_hidden()
     assert p1.inner_text("[data-testid=scr-vote-title]") == "民主测评投票已结束"
     shot(p1, "10-vote-closed")
