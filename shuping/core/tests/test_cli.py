@@ -18,14 +18,18 @@ def exec_calls(monkeypatch) -> list:
     calls: list = []
     monkeypatch.setattr(serve.os, "execv", lambda path, argv: calls.append(("exec", path, argv)))
     monkeypatch.setattr(serve, "call_command", lambda name, **kw: calls.append(("command", name, kw)))
+    from shuping.ballots import urn
+
+    monkeypatch.setattr(urn, "sweep", lambda: calls.append(("sweep", "urn.sweep", {})))
     return calls
 
 
 def test_serve_migrates_collects_static_then_execs_gunicorn(exec_calls):
     out = StringIO()
     call_command("serve", stdout=out)
-    assert [c[1] for c in exec_calls[:2]] == ["migrate", "collectstatic"]
-    kind, path, argv = exec_calls[2]
+    # Retired urn keys left by a crashed seal are deleted before the server starts (shuping.ballots.urn).
+    assert [c[1] for c in exec_calls[:3]] == ["migrate", "collectstatic", "urn.sweep"]
+    kind, path, argv = exec_calls[3]
     assert kind == "exec" and path == sys.executable
     assert argv[1:4] == ["-m", "gunicorn", "shuping.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8000"
