@@ -29,7 +29,6 @@ from shuping.core.numerals import chinese_number
 from shuping.reports.models import SECTIONS, UNCLASSIFIED, PriorAnswer, Report, ReportState
 
 BOUND_STATES = (ReportState.SUBMITTED, ReportState.APPROVED)
-CN_NUMBERS = "一二三四五六七八九十"
 
 # Word fonts: (East Asian name, Latin name). The font table entries below describe the Chinese ones.
 TITLE_FONT = "方正小标宋简体"
@@ -80,7 +79,7 @@ def outline(report: Report) -> list[tuple[str, list[str], list[tuple[str, str]]]
         body = paragraphs(sections.get(key, ""))
         if not body and not items:
             continue
-        parts.append((f"{CN_NUMBERS[n]}、{label}", body, items))
+        parts.append((f"{chinese_number(n + 1)}、{label}", body, items))
         n += 1
     rest = paragraphs(sections.get(UNCLASSIFIED[0], ""))
     if rest:

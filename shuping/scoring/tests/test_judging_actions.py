@@ -300,7 +300,9 @@ def test_a_computed_but_unsubmitted_sheet_does_not_lock(users, meeting, reporter
                                computed_at=timezone.now(), computed_by=users.organiser)
     meeting.refresh_from_db()
     judging.open_window(users.organiser, reporters.west)
-    judging.save_score(judges.judge, reporters.west, GOOD, submit=True)
+    score = judging.save_score(judges.judge, reporters.west, GOOD, submit=True)
+    stored = JudgeScore.objects.get(pk=score.pk)
+    assert stored.participant == reporters.west and stored.points == GOOD and stored.submitted_at is not None
 
 
 # ---------------------------------------------------------------- reminders and progress
