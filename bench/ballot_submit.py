@@ -95,6 +95,33 @@ def start_server(env: dict[str, str], port: int, workers: int | None, log_path: 
     raise SystemExit(f"服务器 90 秒内未就绪，日志：{log_path}")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its children (gunicorn: master + workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (all processes, all cores; /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_args(worker_class: str | None, threads: int | None) -> list[str]:
+    """gunicorn arguments for --worker-class/--threads (none: shuping serve's defaults)."""
+    return [*(["--worker-class", worker_class] if worker_class else []), *(["--threads", str(threads)] if threads else [])]
+
+
 def ballot_body(secret: str, i: int) -> bytes:
     grades = "".join("12340"[(i * 7 + k * 3) % 5] for k in range(N_REPORTERS))
     return json.dumps({"token": secret, "grades": grades, "nonce": f"bench-{secret[:8]}-{i}"}).encode()
@@ -301,7 +328,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="集中提交轮数（默认 3，取中位数）")
     parser.add_argument("--rate", type=float, default=500, help="匀速到达：每秒提交数（默认 500）")
     parser.add_argument("--seconds", type=float, default=5, help="匀速到达持续秒数（默认 5）")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn 同步工作进程数（默认 4）")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn 工作进程数（默认 shuping serve 的默认值）")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default=None, help="gunicorn worker 类型")
+    parser.add_argument("--threads", type=int, default=None, help="gthread 每进程线程数")
     parser.add_argument("--baseline", type=int, default=5000, help="psycopg 基线写入张数（默认 5000）")
     parser.add_argument("--postgres", default=DEFAULT_URL, metavar="URL", help=f"PostgreSQL（默认 {DEFAULT_URL}，会删除重建）")
     parser.add_argument("--keep", action="store_true", help="保留数据目录和数据库")
@@ -326,8 +355,10 @@ def main() -> None:
         connections.close_all()
         print(f"数据：{N_REPORTERS} 名述职人，{len(secrets)} 个测评码，PostgreSQL；准备 {time.perf_counter() - t0:.1f} s")
         port = free_port()
-        proc = start_server(bench.env, port, args.workers, bench.data_dir / "server.log")
-        print(f"服务器 http://{HOST}:{port}（gunicorn {args.workers} 个同步 worker），负载与服务器、数据库共用 {os.cpu_count()} 核\n")
+        extra = server_args(args.worker_class, args.threads)
+        proc = start_server(bench.env, port, args.workers, bench.data_dir / "server.log", extra)
+        print(f"服务器 http://{HOST}:{port}（shuping serve {' '.join(extra) or '默认配置'}"
+              f"{f'，{args.workers} 个 worker' if args.workers else ''}），负载与服务器、数据库共用 {os.cpu_count()} 核\n")
 
         cursor = 0
         warm_out, _ = asyncio.run(burst(port, secrets[:warm], 0))  # imports, connections, the layout cache

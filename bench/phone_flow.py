@@ -47,21 +47,34 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ballot_submit import HOST, N_REPORTERS, free_port, pct, raw_baseline, setup_box, start_server, stored_receipts
+from ballot_submit import (
+    HOST,
+    N_REPORTERS,
+    free_port,
+    machine_busy_seconds,
+    pct,
+    raw_baseline,
+    server_args,
+    setup_box,
+    start_server,
+    stored_receipts,
+    tree_cpu_seconds,
+)
 from common import prepare
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/shuping_bench_phone"
 GRADE_CYCLE = "12340"
 
-_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
-_INPUT = re.compile(r"<input\b([^>]*)>")
-_TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.S)
-_ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
+# Light parsing, as a browser reads forms: each <form>'s action, its inputs (type, name, value in whatever
+# order the attributes come) and text areas. One C-level regex pass per form, no DOM.
+_ACTION = re.compile(r'\baction="([^"]*)"')
+_INPUT = re.compile(r'<input\b(?=[^>]*\btype="([^"]*)")(?=[^>]*\bname="([^"]*)")(?=(?:[^>]*\bvalue="([^"]*)")?)[^>]*>')
+_TEXTAREA = re.compile(r'<textarea\b[^>]*\bname="([^"]*)"[^>]*>(.*?)</textarea>', re.S)
 _RECEIPT = re.compile(r'data-receipt="([A-Z0-9]+)"')
 
 
-def _attrs(text: str) -> dict[str, str]:
-    return {k: html.unescape(v or "") for k, v in _ATTR.findall(text)}
+def _text(value: str) -> str:
+    return html.unescape(value) if "&" in value else value
 
 
 @dataclass
@@ -79,26 +92,26 @@ class Form:
 def forms_of(page: str) -> list[Form]:
     """The page's forms as a browser sees them: action, hidden inputs, radio groups, text areas."""
     out = []
-    for head, body in _FORM.findall(page):
-        fa = _attrs(head)
+    for chunk in page.split("<form")[1:]:
+        head, _, rest = chunk.partition(">")
+        body = rest.split("</form>", 1)[0]
+        action = _ACTION.search(head)
         hidden: list[tuple[str, str]] = []
         radios: dict[str, list[str]] = {}
-        for tag in _INPUT.findall(body):
-            a = _attrs(tag)
-            kind, name = a.get("type", "text"), a.get("name", "")
-            if not name:
-                continue
+        for kind, name, value in _INPUT.findall(body):
             if kind == "hidden":
-                hidden.append((name, a.get("value", "")))
+                hidden.append((name, _text(value)))
             elif kind == "radio":
-                radios.setdefault(name, []).append(a.get("value", ""))
-        textareas = {_attrs(h).get("name", ""): html.unescape(t) for h, t in _TEXTAREA.findall(body)}
-        out.append(Form(action=fa.get("action", ""), hidden=hidden, radios=radios, textareas=textareas, body=body))
+                radios.setdefault(name, []).append(value)
+        textareas = {name: _text(t) for name, t in _TEXTAREA.findall(body)}
+        out.append(Form(action=_text(action.group(1)) if action else "", hidden=hidden, radios=radios,
+                        textareas=textareas, body=body))
     return out
 
 
-def form_with(page: str, label: str) -> Form:
-    for f in forms_of(page):
+def form_with(forms: list[Form], label: str) -> Form:
+    """The form whose button reads `label` (what the voter taps)."""
+    for f in forms:
         if f.has_button(label):
             return f
     raise ValueError(f"no form with {label!r}")
@@ -181,19 +194,20 @@ async def phone(port: int, secret: str, i: int, flow: str, out: Outcome) -> None
         first = (time.perf_counter() - t0) * 1000
         if status != 200:
             raise FlowError(f"HTTP {status} on GET")
-        ballot = form_with(page, "下一步")
+        forms = forms_of(page)
+        ballot = form_with(forms, "下一步")
         chosen = choose(ballot, i)
         if flow == "js":
             # vote.js: 下一步 shows the review in the page; 确认提交 posts the in-page confirmation form with
             # `grades` = the chosen value of each reporter's radio group in page order.
-            confirm = form_with(page, "确认提交")
+            confirm = form_with(forms, "确认提交")
             grades = "".join(v for _, v in chosen)
             fields = [(n, grades if n == "grades" else v) for n, v in confirm.hidden]
             done = await post_form(port, confirm, fields, out)
         else:
             fields = [*ballot.hidden, *chosen, *ballot.textareas.items()]
             review = await post_form(port, ballot, fields, out)
-            confirm = form_with(review, "确认提交")
+            confirm = form_with(forms_of(review), "确认提交")
             done = await post_form(port, confirm, confirm.hidden, out)
         m = _RECEIPT.search(done)
         if not m:
@@ -275,11 +289,7 @@ def main() -> None:
         connections.close_all()
         print(f"数据：{N_REPORTERS} 名述职人，{len(secrets)} 个测评码，PostgreSQL；准备 {time.perf_counter() - t0:.1f} s")
         port = free_port()
-        extra: list[str] = []
-        if args.worker_class:
-            extra += ["--worker-class", args.worker_class]
-        if args.threads:
-            extra += ["--threads", str(args.threads)]
+        extra = server_args(args.worker_class, args.threads)
         workers = args.workers
         proc = start_server(bench.env, port, workers, bench.data_dir / "server.log", extra)
         print(f"服务器 http://{HOST}:{port}（shuping serve {' '.join(extra) or '默认配置'}"
@@ -288,6 +298,7 @@ def main() -> None:
         cursor = 0
         acknowledged: set[str] = set()
         summary: dict[str, tuple[float, Outcome, Outcome | None, float]] = {}
+        cpu_lines: dict[str, str] = {}
         cpu0, wall0 = time.process_time(), time.perf_counter()
         requests = 0
         for flow in flows:
@@ -297,6 +308,7 @@ def main() -> None:
                 raise SystemExit(f"预热失败：{warm_out.errors}，日志：{bench.data_dir / 'server.log'}")
             acknowledged |= set(warm_out.receipts)
             results = []
+            used0 = (tree_cpu_seconds(proc.pid), time.process_time(), machine_busy_seconds(), time.perf_counter())
             for r in range(rounds):
                 out, elapsed = asyncio.run(burst(port, secrets[cursor:cursor + phones], cursor, flow))
                 cursor += phones
@@ -304,6 +316,14 @@ def main() -> None:
                 acknowledged |= set(out.receipts)
                 results.append((len(out.receipts) / elapsed, out, elapsed))
                 print(describe(f"[{flow}] 集中扫码 第{r + 1}轮（{phones} 部手机同时）", out, phones, elapsed))
+            used = [b - a for a, b in zip(used0, (tree_cpu_seconds(proc.pid), time.process_time(),
+                                                    machine_busy_seconds(), time.perf_counter()), strict=True)]
+            voters = rounds * phones
+            cpu_lines[flow] = (f"[{flow}] 集中扫码 CPU：服务器 {used[0] / voters * 1000:.2f} ms/人，负载发生器 "
+                               f"{used[1] / voters * 1000:.2f} ms/人；整机忙 {used[2] / used[3]:.2f} 核"
+                               f"（其中服务器 {used[0] / used[3]:.2f}、负载发生器 {used[1] / used[3]:.2f}，"
+                               f"其余为 PostgreSQL 和机器上的其他进程）")
+            print(cpu_lines[flow])
             paced_out = None
             if n_paced:
                 paced_out, paced_elapsed = asyncio.run(
@@ -336,6 +356,7 @@ def main() -> None:
                 line += (f"；匀速 {rate:.0f}/s 全程 p50 {pct(paced_out.flow_ms, 50):.0f} ms "
                          f"p99 {pct(paced_out.flow_ms, 99):.0f} ms")
             print(line + f"；错误 {errors}；手机流程 / 数据库直写 = {median_rate / raw_rate:.2f}")
+            print("  " + cpu_lines[flow])
         print(f"已确认回执 {len(acknowledged)} 张，均已存储：{'是' if not missing else f'否，缺 {len(missing)}'}"
               f"（确认未存储 {len(missing)}）")
     finally:

@@ -214,3 +214,25 @@ def test_an_unknown_token_on_either_page_is_a_404(opened, secret, status, messag
     for r in (Client().get(f"/v/{secret}/"), Client().post(f"/v/{secret}/submit/", {"grades": "111", "nonce": "n"})):
         assert r.status_code == status and message in r.content.decode()
     assert not EncryptedBallot.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CONN_HEALTH_CHECKS, a killed backend)")
+@pytest.mark.django_db(transaction=True)
+def test_the_token_look_up_replaces_a_dead_kept_connection_instead_of_a_health_check(opened, monkeypatch):
+    import psycopg
+
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)  # Django's `SELECT 1`
+    t = token(opened)
+    assert get(t).status_code == 200
+    # A new request with a kept connection whose server process has died meanwhile (a PostgreSQL restart).
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(connection.connection.info.dsn, password=connection.settings_dict["PASSWORD"],
+                         autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False  # as close_old_connections() leaves it at each request's start
+    r = get(t)
+    assert r.status_code == 200 and f"/v/{t.secret}/submit/" in r.content.decode()
+    assert connection.connection.info.backend_pid != pid
+    assert not checks, "no separate health-check round trip on the voter path"
