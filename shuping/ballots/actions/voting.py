@@ -148,10 +148,11 @@ def _token_with_box(secret: str) -> BallotToken | None:
     the first query of every request — on the voters' path a third of the database round trips. Here the
     look-up itself tells: if the kept connection turns out dead, it is dropped and the (read-only) look-up
     asked once more on a fresh one, which is what the health check would have done."""
-    own_check = (connection.connection is not None and connection.health_check_enabled
-                 and not connection.health_check_done and not connection.in_atomic_block)
+    db: Any = connection  # health_check_* are not in django-stubs
+    own_check = (db.connection is not None and db.health_check_enabled and not db.health_check_done
+                 and not db.in_atomic_block)
     if own_check:
-        connection.health_check_done = True
+        db.health_check_done = True
     try:
         row = _token_row(secret)
     except (OperationalError, InterfaceError):
