@@ -33,10 +33,17 @@ def test_serve_migrates_collects_static_then_execs_gunicorn(exec_calls):
     assert kind == "exec" and path == sys.executable
     assert argv[1:4] == ["-m", "gunicorn", "shuping.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8000"
-    assert argv[argv.index("--workers") + 1] == "2"
+    assert argv[argv.index("--workers") + 1] == str(serve.default_workers())
     assert argv[argv.index("--worker-class") + 1] == "sync"
     assert argv[argv.index("--access-logfile") + 1] == "-"
     assert "http://127.0.0.1:8000/" in out.getvalue()
+
+
+@pytest.mark.parametrize("cores,workers", [(1, 2), (2, 4), (3, 6), (16, 8), (None, 2)])
+def test_serve_runs_two_sync_workers_per_core_and_at_most_eight(monkeypatch, cores, workers):
+    # Measured on 2 cores (README 投票高峰); each sync worker holds at most one database connection.
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: cores)
+    assert serve.default_workers() == workers
 
 
 def test_serve_takes_bind_workers_and_extra_gunicorn_arguments(exec_calls):
