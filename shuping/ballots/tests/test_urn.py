@@ -118,7 +118,15 @@ def test_before_sealing_the_database_holds_only_ciphertext_of_one_size(box):
     assert {k for k, _ in rows} == {box.urn_key_id}
     assert len({len(bytes(b)) for _, b in rows}) == 1  # comment lengths differ; stored sizes do not
     everything = b"".join(bytes(b) for _, b in rows)
-    for plain in [*GRADES, *receipts, "评语〇"]:
+    # No ballot's packed plaintext (header, grades, receipt: 25 bytes), no receipt and no comment text shows.
+    # (A bare 3-character grade string would turn up in 42 kB of random bytes by chance now and then.)
+    size = urn.plaintext_size(box, 3)
+    for i, receipt in enumerate(receipts):
+        comment = ("评语〇" * (i + 1)) if i % 3 == 0 else ""
+        packed = urn_rules.pack(UrnBallot(group=0 if i < 10 else 1, grades=GRADES[i], item_grades="",
+                                          comment=comment, receipt=receipt), size)
+        assert packed[:25] not in everything
+    for plain in [*receipts, "评语〇"]:
         assert plain.encode() not in everything
     # With the deployment secret but without the key file, nothing opens.
     guess = AESGCM(urn_rules.derive_key(bytes(32), settings.SECRET_KEY, box.urn_key_id))
