@@ -122,6 +122,15 @@ def server_args(worker_class: str | None, threads: int | None) -> list[str]:
     return [*(["--worker-class", worker_class] if worker_class else []), *(["--threads", str(threads)] if threads else [])]
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def ballot_body(secret: str, i: int) -> bytes:
     grades = "".join("12340"[(i * 7 + k * 3) % 5] for k in range(N_REPORTERS))
     return json.dumps({"token": secret, "grades": grades, "nonce": f"bench-{secret[:8]}-{i}"}).encode()
@@ -403,11 +412,7 @@ def main() -> None:
         print(f"错误 {errors}；已确认回执 {len(acknowledged)} 张，均已存储：{'是' if not missing else f'否，缺 {len(missing)}'}")
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
         from django.db import connections
 
         connections.close_all()

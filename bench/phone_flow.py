@@ -38,7 +38,6 @@ import html
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from ballot_submit import (
     server_args,
     setup_box,
     start_server,
+    stop_server,
     stored_receipts,
     tree_cpu_seconds,
 )
@@ -361,11 +361,7 @@ def main() -> None:
               f"（确认未存储 {len(missing)}）")
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
         from django.db import connections
 
         connections.close_all()
